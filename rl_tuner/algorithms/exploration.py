@@ -1,0 +1,107 @@
+"""Exploration for value-based agents: epsilon schedule and action selection.
+
+Pure TF functions over a batch of action scores ``[B, A]`` (Q values, or for G
+learning G(s, .) + log p(.|s)). Randomness comes from an explicit stateless
+seed (int ``[2]``), so a caller with a ``tf.random.Generator`` stays
+reproducible and the functions stay pure.
+
+Boltzmann exploration returns the action it actually *sampled*; the public
+RL Tuner code stored the argmax instead, beside the sampled note's reward.
+"""
+
+from typing import Callable, Dict
+
+import tensorflow as tf
+
+
+def linear_epsilon(step, initial_epsilon: float, final_epsilon: float,
+                   exploration_period: int):
+  """Epsilon annealed linearly from ``initial`` to ``final`` over the period.
+
+  ``eps = initial - (initial - final) * min(step / period, 1)``.
+
+  Args:
+    step: environment steps taken so far (int or scalar tensor).
+    initial_epsilon: epsilon at step 0 (paper: 1.0).
+    final_epsilon: epsilon from ``exploration_period`` on (paper: 0.1).
+    exploration_period: steps of annealing (paper: 500,000), > 0.
+
+  Returns:
+    float32 scalar tensor.
+  """
+  frac = tf.minimum(tf.cast(step, tf.float32) / float(exploration_period), 1.0)
+  return initial_epsilon - (initial_epsilon - final_epsilon) * frac
+
+
+def greedy(scores):
+  """Argmax actions, int32 ``[B]`` from scores ``[B, A]``."""
+  return tf.argmax(scores, axis=-1, output_type=tf.int32)
+
+
+def epsilon_greedy(scores, epsilon, seed, temperature: float = 1.0):
+  """With probability epsilon a uniform random action, else the argmax.
+
+  Args:
+    scores: float ``[B, A]``.
+    epsilon: scalar in [0, 1].
+    seed: int32/int64 ``[2]`` stateless seed.
+    temperature: unused (one signature for every mode).
+
+  Returns:
+    int32 ``[B]`` actions.
+  """
+  del temperature
+  scores = tf.convert_to_tensor(scores)
+  scores.shape.assert_has_rank(2)
+  batch, num_actions = tf.shape(scores)[0], tf.shape(scores)[1]
+  seeds = tf.random.experimental.stateless_split(seed, 2)
+  explore = tf.random.stateless_uniform([batch], seeds[0]) < epsilon
+  random_actions = tf.random.stateless_uniform(
+      [batch], seeds[1], minval=0, maxval=num_actions, dtype=tf.int32)
+  return tf.where(explore, random_actions, greedy(scores))
+
+
+def sample_softmax(scores, seed, temperature: float = 1.0):
+  """Actions sampled from softmax(scores / temperature), int32 ``[B]``."""
+  scores = tf.convert_to_tensor(scores)
+  scores.shape.assert_has_rank(2)
+  return tf.cast(tf.random.stateless_categorical(
+      scores / temperature, 1, seed)[:, 0], tf.int32)
+
+
+def boltzmann(scores, epsilon, seed, temperature: float = 1.0):
+  """Boltzmann exploration: the action sampled from softmax(scores / T).
+
+  Epsilon is unused: the softmax itself explores. The returned action is the
+  one sampled (the caller must store it, not the argmax).
+
+  Args:
+    scores: float ``[B, A]``.
+    epsilon: unused (one signature for every mode).
+    seed: int ``[2]`` stateless seed.
+    temperature: softmax temperature T > 0.
+
+  Returns:
+    int32 ``[B]`` sampled actions.
+  """
+  del epsilon
+  return sample_softmax(scores, seed, temperature)
+
+
+EXPLORATION: Dict[str, Callable[..., tf.Tensor]] = {
+    'egreedy': epsilon_greedy,
+    'boltzmann': boltzmann,
+}
+
+
+def get_exploration(mode: str) -> Callable[..., tf.Tensor]:
+  """Looks up an action-selection function by name.
+
+  Raises:
+    ValueError: naming the unknown mode and the known ones.
+  """
+  try:
+    return EXPLORATION[mode]
+  except KeyError:
+    raise ValueError(f'Unknown exploration {mode!r}; expected one of '
+                     f'{sorted(EXPLORATION)}') from None

@@ -1,0 +1,141 @@
+"""ReplayMemory: a preallocated numpy ring buffer of RL Tuner transitions.
+
+A transition is what the agent saw and did at one step of one composition:
+
+  * ``state``       float32 ``[S]``: the q network's flat LSTM state before it
+    read the previous action;
+  * ``prev_action`` int32: the previous event (the network's input);
+  * ``action``      int32: the event chosen, 0..37;
+  * ``reward``      float32;
+  * ``next_state``  float32 ``[S]``: the LSTM state after reading prev_action
+    (with ``action`` as the next input it gives Q(s', .));
+  * ``discount``    float32: gamma, or 0 at the last step of a composition;
+  * ``next_log_prior`` float32 ``[38]``: the reward RNN's log p(.|s'), which
+    the G-learning target needs.
+
+Transitions are added B at a time (one batched environment step) and sampled
+uniformly with replacement by fancy indexing, without Python loops. The
+memory saves itself to one ``.npz`` written to a temporary name and renamed.
+"""
+
+import ast
+import collections
+import os
+
+import numpy as np
+
+Transitions = collections.namedtuple(
+    'Transitions', ['state', 'prev_action', 'action', 'reward', 'next_state',
+                    'discount', 'next_log_prior'])
+
+
+class ReplayMemory:
+  """Fixed-capacity FIFO memory of transitions.
+
+  Args:
+    capacity: transitions kept (the paper: 100,000); the oldest are
+      overwritten first.
+    state_size: length S of a flat LSTM state.
+    num_classes: length of a log-prior row (38).
+    seed: seed of the sampling generator.
+
+  Raises:
+    ValueError: if capacity or state_size is not positive.
+  """
+
+  def __init__(self, capacity: int, state_size: int, num_classes: int = 38,
+               seed: int = 0):
+    if capacity <= 0 or state_size <= 0:
+      raise ValueError(f'ReplayMemory: capacity and state_size must be > 0, '
+                       f'got {capacity}, {state_size}')
+    self.capacity = int(capacity)
+    self.state_size = int(state_size)
+    self.num_classes = int(num_classes)
+    self._rng = np.random.default_rng(seed)
+    self._arrays = Transitions(
+        state=np.zeros([capacity, state_size], np.float32),
+        prev_action=np.zeros([capacity], np.int32),
+        action=np.zeros([capacity], np.int32),
+        reward=np.zeros([capacity], np.float32),
+        next_state=np.zeros([capacity, state_size], np.float32),
+        discount=np.zeros([capacity], np.float32),
+        next_log_prior=np.zeros([capacity, num_classes], np.float32))
+    self._next = 0  # Index the next transition is written to.
+    self._size = 0
+    self.num_added = 0  # Total ever added.
+
+  def __len__(self) -> int:
+    return self._size
+
+  def add(self, transitions: Transitions) -> None:
+    """Adds a batch of B transitions (each field with leading dim B).
+
+    Raises:
+      ValueError: if the fields' leading dimensions differ or B > capacity.
+    """
+    b = len(transitions.action)
+    if b > self.capacity:
+      raise ValueError(f'ReplayMemory.add: batch of {b} exceeds capacity '
+                       f'{self.capacity}')
+    for name, value in zip(Transitions._fields, transitions):
+      if len(value) != b:
+        raise ValueError(f'ReplayMemory.add: field {name} has {len(value)} '
+                         f'rows, action has {b}')
+    idx = (self._next + np.arange(b)) % self.capacity
+    for store, value in zip(self._arrays, transitions):
+      store[idx] = value
+    self._next = (self._next + b) % self.capacity
+    self._size = min(self._size + b, self.capacity)
+    self.num_added += b
+
+  def sample(self, batch_size: int) -> Transitions:
+    """``batch_size`` transitions drawn uniformly with replacement.
+
+    Raises:
+      ValueError: if the memory is empty.
+    """
+    if self._size == 0:
+      raise ValueError('ReplayMemory.sample: the memory is empty')
+    idx = self._rng.integers(0, self._size, size=batch_size)
+    return Transitions(*(a[idx] for a in self._arrays))
+
+  def save(self, path: str) -> None:
+    """Writes the memory (and the sampler's state) to ``path`` atomically."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + '.tmp.npz'
+    n = self._size
+    np.savez(tmp, **{f: a[:n] for f, a in zip(Transitions._fields,
+                                               self._arrays)},
+             meta=np.array([self.capacity, self.state_size, self.num_classes,
+                            self._next, self._size, self.num_added],
+                           np.int64),
+             rng_state=np.array(repr(self._rng.bit_generator.state)))
+    os.replace(tmp, path)
+
+  def load(self, path: str) -> None:
+    """Restores what :meth:`save` wrote.
+
+    Raises:
+      FileNotFoundError: if ``path`` does not exist.
+      ValueError: if the file is corrupt or its shapes differ from this
+        memory's.
+    """
+    if not os.path.exists(path):
+      raise FileNotFoundError(f'No replay memory file {path!r}')
+    try:
+      with np.load(path) as data:
+        capacity, state_size, num_classes, nxt, size, added = (
+            int(v) for v in data['meta'])
+        if (capacity, state_size, num_classes) != (
+            self.capacity, self.state_size, self.num_classes):
+          raise ValueError(
+              f'shape (capacity, state_size, classes) = '
+              f'{(capacity, state_size, num_classes)} differs from this '
+              f'memory\'s {(self.capacity, self.state_size, self.num_classes)}')
+        for field, store in zip(Transitions._fields, self._arrays):
+          store[:size] = data[field]
+        self._rng.bit_generator.state = ast.literal_eval(
+            str(data['rng_state']))
+    except (KeyError, OSError, SyntaxError) as e:
+      raise ValueError(f'Corrupt replay memory file {path!r}: {e}') from e
+    self._next, self._size, self.num_added = nxt, size, added

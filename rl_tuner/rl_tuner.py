@@ -1,0 +1,332 @@
+"""RLTuner: tunes a trained Note RNN with Q, Psi or G learning (no file I/O).
+
+Jaques, Gu, Turner, Eck, "Tuning Recurrent Neural Networks with Reinforcement
+Learning" (ICLR 2017 workshop; "Sequence Tutor", ICML 2017). The agent owns
+three copies of a trained Note RNN: ``q_network`` (tuned), ``target_q_network``
+(soft-updated towards it) and ``reward_rnn`` (frozen; supplies log p(a|s)),
+the optimiser, the loss (looked up by name in
+``rl_tuner.algorithms.value_losses.LOSSES``), the replay memory and a batched
+:class:`~rl_tuner.melody_env.MelodyEnv`.
+
+State and action. The state at beat t is (previous event, q network's LSTM
+state before reading it); Q(s, .) are the q network's outputs after reading
+the previous event; the action is the next of 38 events.
+
+Rewards (per algorithm, ``REWARDS``):
+  * q, psi: ``log p(a|s) + reward_scaler * r_MT``;
+  * g:      ``reward_scaler * r_MT`` (the prior enters the target, and the
+    agent acts by G(s, .) + log p(.|s));
+  * pure_rl: ``r_MT`` only.
+
+Everything per environment step runs over B compositions at once in compiled
+``tf.function``s with fixed shapes (no retracing).
+"""
+
+import collections
+from typing import Callable, Dict, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from rl_tuner import encoding
+from rl_tuner import melody_env
+from rl_tuner import melody_sampler
+from rl_tuner import replay_memory
+from rl_tuner import rl_tuner_hparams
+from rl_tuner.algorithms import exploration
+from rl_tuner.algorithms import target_update
+from rl_tuner.algorithms import value_losses
+from rl_tuner.note_rnn import note_rnn_loader
+from rl_tuner.note_rnn import note_rnn_model
+
+REWARDS: Dict[str, Callable[[np.ndarray, np.ndarray, float], np.ndarray]] = {
+    'q': lambda log_p, r_mt, w: log_p + w * r_mt,
+    'psi': lambda log_p, r_mt, w: log_p + w * r_mt,
+    'g': lambda log_p, r_mt, w: w * r_mt,
+    'pure_rl': lambda log_p, r_mt, w: r_mt,
+}
+
+TrainStats = collections.namedtuple(
+    'TrainStats', ['step', 'epsilon', 'loss', 'total_reward',
+                   'music_theory_reward', 'note_rnn_reward',
+                   'num_compositions'])
+"""What one call of :meth:`RLTuner.train` saw. Rewards are means per
+composition (summed over its steps) over the compositions completed in the
+call (NaN if none); loss is the mean over gradient steps (NaN if none)."""
+
+EvalResult = collections.namedtuple(
+    'EvalResult', ['total_reward', 'music_theory_reward', 'note_rnn_reward',
+                   'compositions'])
+"""Per-composition rewards, float32 [N] each, accumulated over the 32 steps,
+and the compositions int32 [N, 32]."""
+
+
+class RLTuner:
+  """The RL Tuner agent.
+
+  Args:
+    hparams: an :class:`~rl_tuner.rl_tuner_hparams.RLTunerHParams`.
+    networks: ``NoteRNNCopies(q_network, target_q_network, reward_rnn)``, e.g.
+      from ``NoteRNNLoader(dir).load_copies()`` (see
+      :meth:`from_note_rnn_checkpoint`).
+    primer_actions: int ``[P]`` primer events for 'midi' priming (required
+      then; ignored for 'random').
+
+  Raises:
+    ValueError: if the networks' architectures differ or 'midi' priming has
+      no primer.
+  """
+
+  def __init__(self, hparams: rl_tuner_hparams.RLTunerHParams,
+               networks: note_rnn_loader.NoteRNNCopies,
+               primer_actions: Optional[np.ndarray] = None):
+    self.hparams = hparams
+    self.q_network, self.target_q_network, self.reward_rnn = networks
+    configs = {n.config for n in networks}
+    if len(configs) != 1:
+      raise ValueError(f'RLTuner: the three Note RNN copies differ: {configs}')
+    self.note_rnn_config = networks.q_network.config
+    self.reward_rnn.trainable = False
+    if hparams.priming == 'midi':
+      if primer_actions is None or len(primer_actions) == 0:
+        raise ValueError("RLTuner: priming='midi' needs primer_actions")
+      self.primer_actions = np.asarray(primer_actions, np.int32)
+    else:
+      self.primer_actions = None
+    self.key = encoding.KeyConfig(hparams.tonic_pitch, hparams.key_mode)
+    self.batch_size = hparams.num_compositions_in_parallel
+    self.env = melody_env.MelodyEnv(self.batch_size, self.key,
+                                    hparams.reward_mode,
+                                    hparams.composition_length)
+    self.replay_memory = replay_memory.ReplayMemory(
+        hparams.replay_memory_size, self.q_network.state_size,
+        encoding.NUM_CLASSES, seed=hparams.seed)
+    self.optimizer = tf.keras.optimizers.Adam(hparams.learning_rate)
+    self.optimizer.build(self.q_network.trainable_variables)
+    self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                   name='global_step')  # Environment steps.
+    self.rng = tf.random.Generator.from_seed(hparams.seed)
+    self._loss_fn = value_losses.get_loss(hparams.algorithm)
+    self._select = exploration.get_exploration(hparams.exploration)
+    self._scores_fn = melody_sampler.get_acting_scores(hparams.algorithm)
+    self._reward_fn = REWARDS[hparams.algorithm]
+    self._act_fn = tf.function(self._act)
+    self._train_fn = tf.function(self._train_minibatches)
+    self._prime_fn = tf.function(self._prime)
+    self._num_batched_steps = 0
+    self._state = None  # melody_sampler.PrimedState of the current batch.
+    self._episode_rewards = np.zeros([3, self.batch_size], np.float64)
+
+  @classmethod
+  def from_note_rnn_checkpoint(cls, hparams, checkpoint_dir: str,
+                               primer_actions=None) -> 'RLTuner':
+    """Builds the agent from a trained Note RNN checkpoint directory."""
+    copies = note_rnn_loader.NoteRNNLoader(checkpoint_dir).load_copies()
+    return cls(hparams, copies, primer_actions)
+
+  @classmethod
+  def from_config(cls, hparams, config: note_rnn_model.NoteRNNConfig,
+                  primer_actions=None) -> 'RLTuner':
+    """An agent with freshly initialised networks (restore weights after)."""
+    copies = note_rnn_loader.NoteRNNCopies(
+        note_rnn_model.NoteRNN(config, name='q_network'),
+        note_rnn_model.NoteRNN(config, name='target_q_network'),
+        note_rnn_model.NoteRNN(config, name='reward_rnn'))
+    return cls(hparams, copies, primer_actions)
+
+  # -- Compiled pieces -------------------------------------------------------
+
+  def _prime(self):
+    return melody_sampler.prime(self.q_network, self.reward_rnn,
+                                self.batch_size, self.primer_actions,
+                                self.rng.make_seeds(1)[:, 0])
+
+  def _act(self, state: melody_sampler.PrimedState):
+    hp = self.hparams
+    epsilon = exploration.linear_epsilon(
+        self.global_step, hp.initial_epsilon, hp.final_epsilon,
+        hp.exploration_period)
+    seed = self.rng.make_seeds(1)[:, 0]
+    select = lambda scores: self._select(scores, epsilon, seed,
+                                         hp.boltzmann_temperature)
+    action, _, log_p, next_state, _ = melody_sampler.policy_step(
+        self.q_network, self.reward_rnn, self._scores_fn, state, select)
+    self.global_step.assign_add(self.batch_size)
+    return action, log_p, next_state, epsilon
+
+  def _train_minibatches(self, batch: replay_memory.Transitions):
+    """Gradient steps over ``batch`` ([K * M] rows), soft update after each."""
+    hp = self.hparams
+    k, m = hp.gradient_steps_per_train, hp.transitions_per_gradient_step
+    batch = replay_memory.Transitions(
+        *(tf.reshape(x, [k, m] + x.shape[1:].as_list()) for x in batch))
+    q_vars = self.q_network.trainable_variables
+    target_vars = self.target_q_network.trainable_variables
+    total = tf.constant(0.0)
+    for i in tf.range(k):
+      b = replay_memory.Transitions(*(x[i] for x in batch))
+      q_t, _ = self.target_q_network.step(
+          tf.one_hot(b.action, encoding.NUM_CLASSES), b.next_state)
+      with tf.GradientTape() as tape:
+        q_tm1, _ = self.q_network.step(
+            tf.one_hot(b.prev_action, encoding.NUM_CLASSES), b.state)
+        out = self._loss_fn(q_tm1, b.action, b.reward, b.discount, q_t,
+                            log_prior_t=b.next_log_prior)
+        loss = tf.reduce_mean(out.loss)
+      grads = tape.gradient(loss, q_vars)
+      loss = tf.debugging.check_numerics(loss, 'RLTuner loss')
+      grads = [tf.clip_by_norm(g, hp.clip_gradient) for g in grads]
+      self.optimizer.apply_gradients(zip(grads, q_vars))
+      target_update.soft_update(target_vars, q_vars, hp.target_update_rate)
+      total += loss
+    return total / tf.cast(k, tf.float32)
+
+  # -- Training --------------------------------------------------------------
+
+  def reset(self) -> None:
+    """Starts B new compositions (primes the networks)."""
+    self.env.reset()
+    self._state = self._prime_fn()
+    self._episode_rewards[:] = 0.0
+
+  def train(self, num_steps: int) -> TrainStats:
+    """Runs ``num_steps`` environment steps (rounded up to a multiple of B).
+
+    Each batched step acts with exploration, rewards, stores B transitions;
+    every ``train_every`` batched steps it trains on ``B * minibatch_size``
+    sampled transitions (see RLTunerHParams).
+
+    Returns:
+      A :class:`TrainStats`.
+    """
+    hp = self.hparams
+    if self._state is None:
+      self.reset()
+    num_batched = -(-int(num_steps) // self.batch_size)
+    losses, finished = [], []
+    epsilon = float('nan')
+    discount = np.full([self.batch_size], hp.discount, np.float32)
+    last = np.zeros([self.batch_size], np.float32)
+    for _ in range(num_batched):
+      state = self._state
+      action, log_p, next_state, epsilon = self._act_fn(state)
+      action = action.numpy()
+      log_p = log_p.numpy()
+      result = self.env.step(action)
+      reward = self._reward_fn(log_p, result.reward, hp.reward_scaler)
+      self.replay_memory.add(replay_memory.Transitions(
+          state.q_state.numpy(), state.prev_action.numpy(), action, reward,
+          next_state.q_state.numpy(), last if result.done else discount,
+          next_state.log_prior.numpy()))
+      self._episode_rewards += [reward, result.reward, log_p]
+      self._num_batched_steps += 1
+      if result.done:
+        finished.append(self._episode_rewards.copy())
+        self.reset()
+      else:
+        self._state = next_state
+      if (self._num_batched_steps % hp.train_every == 0 and
+          len(self.replay_memory) >= hp.minibatch_size):
+        batch = self.replay_memory.sample(
+            hp.gradient_steps_per_train * hp.transitions_per_gradient_step)
+        losses.append(float(self._train_fn(batch)))
+    means = (np.concatenate(finished, axis=1).mean(axis=1) if finished else
+             np.full(3, np.nan))
+    return TrainStats(int(self.global_step.numpy()), float(epsilon),
+                      float(np.mean(losses)) if losses else float('nan'),
+                      *means.tolist(), len(finished) * self.batch_size)
+
+  # -- Generation and evaluation --------------------------------------------
+
+  def sampler(self, use_note_rnn: bool = False,
+              priming: Optional[str] = None) -> melody_sampler.MelodySampler:
+    """A MelodySampler of the tuned policy (or of the untuned Note RNN).
+
+    Args:
+      use_note_rnn: generate from the frozen reward RNN (the untuned Note RNN)
+        instead of the tuned policy.
+      priming: 'midi' or 'random'; default the hparams' priming.
+    """
+    priming = priming or self.hparams.priming
+    primer = self.primer_actions if priming == 'midi' else None
+    if priming == 'midi' and primer is None:
+      raise ValueError("RLTuner.sampler: priming='midi' needs a primer")
+    key = (use_note_rnn, priming)
+    cache = self.__dict__.setdefault('_samplers', {})
+    if key not in cache:
+      policy = self.reward_rnn if use_note_rnn else self.q_network
+      cache[key] = melody_sampler.MelodySampler(
+          policy, self.reward_rnn,
+          'note_rnn' if use_note_rnn else self.hparams.algorithm, primer,
+          self.hparams.composition_length)
+    return cache[key]
+
+  def generate_music_sequence(self, num_compositions: int = 1,
+                              sample: bool = False, seed: int = 0,
+                              use_note_rnn: bool = False,
+                              priming: Optional[str] = None):
+    """Generates compositions and the note probabilities behind them.
+
+    Returns:
+      (compositions int32 [N, 32], note probabilities float32 [N, 32, 38]).
+    """
+    out = self.sampler(use_note_rnn, priming).generate(
+        num_compositions, seed=seed, sample=sample, with_probabilities=True)
+    return out.actions, out.probabilities
+
+  def music_theory_rewards(self, compositions: np.ndarray) -> np.ndarray:
+    """r_MT of every step, float32 [N, T], via the batched environment."""
+    compositions = np.asarray(compositions, np.int32)
+    n, length = compositions.shape
+    env = melody_env.MelodyEnv(n, self.key, self.hparams.reward_mode, length)
+    return np.stack([env.step(compositions[:, t]).reward
+                     for t in range(length)], axis=1)
+
+  def evaluate_model(self, num_compositions: int = 100, sample: bool = False,
+                     seed: int = 0, use_note_rnn: bool = False) -> EvalResult:
+    """Rewards of generated compositions, accumulated over every step.
+
+    (The public code assigned instead of accumulating; here each
+    composition's rewards are summed over its 32 steps.)
+
+    Args:
+      num_compositions: N.
+      sample: sample from the softmax instead of the argmax.
+      seed: sampling / priming seed.
+      use_note_rnn: evaluate the untuned Note RNN instead.
+
+    Returns:
+      An :class:`EvalResult`.
+    """
+    out = self.sampler(use_note_rnn).generate(num_compositions, seed=seed,
+                                              sample=sample)
+    r_mt = self.music_theory_rewards(out.actions).sum(axis=1)
+    log_p = out.log_p.sum(axis=1)
+    # Per-step rewards accumulate, so the total is the reward function of the
+    # summed terms (each reward is linear in log p and r_MT).
+    total = self._reward_fn(log_p, r_mt, self.hparams.reward_scaler)
+    return EvalResult(total.astype(np.float32), r_mt.astype(np.float32),
+                      log_p.astype(np.float32), out.actions)
+
+  # -- Checkpointing (delegated: the agent itself does no file I/O) ----------
+
+  def checkpoint(self) -> tf.train.Checkpoint:
+    """A tf.train.Checkpoint over everything training changes."""
+    return tf.train.Checkpoint(
+        q_network=self.q_network, target_q_network=self.target_q_network,
+        reward_rnn=self.reward_rnn, optimizer=self.optimizer,
+        global_step=self.global_step, rng=self.rng)
+
+  def save_model_and_figs(self, directory: str, num_figures: int = 1):
+    """Saves a checkpoint, the replay memory and figures into ``directory``."""
+    from rl_tuner import rl_tuner_runner  # pylint: disable=g-import-not-at-top
+    return rl_tuner_runner.save_model_and_figs(self, directory, num_figures)
+
+  def restore_from_directory(self, directory: str) -> int:
+    """Restores what :meth:`save_model_and_figs` or the runner saved.
+
+    Returns:
+      The restored global step.
+    """
+    from rl_tuner import rl_tuner_runner  # pylint: disable=g-import-not-at-top
+    return rl_tuner_runner.restore_agent(self, directory)

@@ -1,0 +1,215 @@
+"""Hyperparameters of the RL Tuner: a frozen, validated dataclass.
+
+Defaults follow Jaques et al., "Tuning Recurrent Neural Networks with
+Reinforcement Learning" (ICLR 2017 workshop) / "Sequence Tutor" (ICML 2017)
+and ../shared/SPEC.md: replay memory 100,000, minibatch 32, train every 5th
+step, discount 0.5, soft target update rate 0.01 after each minibatch, Adam,
+per-gradient clip 5, epsilon annealed linearly 1.0 -> 0.1 over the exploration
+period (the paper's run: 1,000,000 steps, 500,000 of exploration).
+
+Reward weight. The reward is ``log p(a|s) + reward_scaler * r_MT`` (Q, Psi).
+The paper writes ``r_MT / c`` with ``c = 0.5``, i.e. ``reward_scaler = 2``; the
+public train script used 0.1. We default to the paper's 2.0 because the goal
+of this project is the paper's Table 1: with 0.1 the music-theory term (whose
+per-step scale is a few units) is too small beside log p (-0.1 .. -5) for the
+rules to be learned to the paper's level. ``--hparams reward_scaler=0.1``
+gives the public script's setting.
+
+Batching. The environment runs ``num_compositions_in_parallel`` (B)
+compositions in lockstep, so one batched environment step adds B transitions.
+Every ``train_every`` batched steps the agent samples ``B * minibatch_size``
+transitions, i.e. ``minibatch_size / train_every`` per environment step, the
+same ratio as the paper (32 every 5 steps), and applies them as
+``B / transitions_per_minibatch_multiplier`` gradient steps of
+``minibatch_size * multiplier`` transitions each, with a soft target update
+after each. The default multiplier 1 is exactly the paper's schedule: one
+gradient step of 32 and one target update per 5 environment steps.
+"""
+
+import dataclasses
+import typing
+from typing import Dict
+
+ALGORITHMS = ('q', 'psi', 'g', 'pure_rl')
+EXPLORATION_MODES = ('egreedy', 'boltzmann')
+PRIMING_MODES = ('midi', 'random')
+KEY_MODES = ('major', 'minor')
+
+
+@dataclasses.dataclass(frozen=True)
+class RLTunerHParams:
+  """RL Tuner hyperparameters (validated on construction).
+
+  Attributes:
+    algorithm: 'q', 'psi', 'g' or 'pure_rl' (see rl_tuner.algorithms.
+      value_losses.LOSSES).
+    reward_scaler: weight w of the music-theory reward (paper: 1/c = 2).
+    reward_mode: a mode of rl_tuner.rewards.reward_modes (default
+      'music_theory_all', every rule of the paper).
+    discount: gamma (paper: 0.5).
+    replay_memory_size: transitions kept (paper: 100,000).
+    minibatch_size: transitions per paper minibatch (32).
+    train_every: environment steps per minibatch (paper: 5).
+    minibatch_multiplier: paper minibatches merged into one gradient step
+      (1 = the paper's schedule); must divide num_compositions_in_parallel.
+    target_update_rate: soft target update tau after each gradient step (0.01).
+    learning_rate: Adam learning rate (public code: Adam's default 1e-3).
+    clip_gradient: each gradient tensor is clipped to this L2 norm (5).
+    exploration: 'egreedy' or 'boltzmann'.
+    initial_epsilon, final_epsilon: linear epsilon schedule end points.
+    exploration_period: environment steps over which epsilon anneals (paper:
+      500,000 of 1,000,000).
+    boltzmann_temperature: softmax temperature of Boltzmann exploration.
+    num_compositions_in_parallel: B, compositions run in lockstep.
+    composition_length: steps per composition (32 sixteenths = 2 bars).
+    tonic_pitch: MIDI pitch of the tonic (60 = C4, action 14).
+    key_mode: 'major' or 'minor'.
+    priming: 'midi' (the MIDI primer is fed before every composition) or
+      'random' (a random pitch, as in the paper's evaluation).
+    seed: seed of exploration, sampling and replay.
+  """
+  algorithm: str = 'q'
+  reward_scaler: float = 2.0
+  reward_mode: str = 'music_theory_all'
+  discount: float = 0.5
+  replay_memory_size: int = 100_000
+  minibatch_size: int = 32
+  train_every: int = 5
+  minibatch_multiplier: int = 1
+  target_update_rate: float = 0.01
+  learning_rate: float = 1e-3
+  clip_gradient: float = 5.0
+  exploration: str = 'egreedy'
+  initial_epsilon: float = 1.0
+  final_epsilon: float = 0.1
+  exploration_period: int = 500_000
+  boltzmann_temperature: float = 1.0
+  num_compositions_in_parallel: int = 64
+  composition_length: int = 32
+  tonic_pitch: int = 60
+  key_mode: str = 'major'
+  priming: str = 'midi'
+  seed: int = 0
+
+  def __post_init__(self):
+    choices = {'algorithm': ALGORITHMS, 'exploration': EXPLORATION_MODES,
+               'priming': PRIMING_MODES, 'key_mode': KEY_MODES}
+    for name, allowed in choices.items():
+      value = getattr(self, name)
+      if value not in allowed:
+        raise ValueError(f'RLTunerHParams.{name} must be one of '
+                         f'{list(allowed)}, got {value!r}')
+    positive = ('replay_memory_size', 'minibatch_size', 'train_every',
+                'minibatch_multiplier', 'learning_rate', 'clip_gradient',
+                'boltzmann_temperature', 'num_compositions_in_parallel',
+                'composition_length', 'exploration_period')
+    for name in positive:
+      if not getattr(self, name) > 0:
+        raise ValueError(f'RLTunerHParams.{name} must be > 0, got '
+                         f'{getattr(self, name)!r}')
+    unit = ('discount', 'target_update_rate', 'initial_epsilon',
+            'final_epsilon')
+    for name in unit:
+      if not 0.0 <= getattr(self, name) <= 1.0:
+        raise ValueError(f'RLTunerHParams.{name} must be in [0, 1], got '
+                         f'{getattr(self, name)!r}')
+    if self.reward_scaler < 0:
+      raise ValueError(f'RLTunerHParams.reward_scaler must be >= 0, got '
+                       f'{self.reward_scaler!r}')
+    if self.num_compositions_in_parallel % self.minibatch_multiplier:
+      raise ValueError(
+          f'RLTunerHParams.minibatch_multiplier={self.minibatch_multiplier} '
+          f'must divide num_compositions_in_parallel='
+          f'{self.num_compositions_in_parallel}')
+    if not 48 <= self.tonic_pitch <= 83:
+      raise ValueError(f'RLTunerHParams.tonic_pitch must be a MIDI pitch in '
+                       f'[48, 83], got {self.tonic_pitch!r}')
+
+  @property
+  def transitions_per_gradient_step(self) -> int:
+    """Minibatch size of one gradient step."""
+    return self.minibatch_size * self.minibatch_multiplier
+
+  @property
+  def gradient_steps_per_train(self) -> int:
+    """Gradient steps each time the agent trains (every train_every steps)."""
+    return self.num_compositions_in_parallel // self.minibatch_multiplier
+
+  def to_dict(self) -> Dict[str, object]:
+    return dataclasses.asdict(self)
+
+  def override(self, overrides: str) -> 'RLTunerHParams':
+    """A copy with ``"name=value,name=value"`` overrides applied."""
+    return parse_hparams(overrides, base=self)
+
+
+def _convert(name: str, text: str, field_type):
+  if field_type is bool:
+    if text.lower() in ('1', 'true', 'yes'):
+      return True
+    if text.lower() in ('0', 'false', 'no'):
+      return False
+    raise ValueError(f'hparam {name}: expected a boolean, got {text!r}')
+  try:
+    if field_type is int:
+      value = float(text)  # Accepts 1e6.
+      if value != int(value):
+        raise ValueError
+      return int(value)
+    if field_type is float:
+      return float(text)
+  except ValueError:
+    raise ValueError(f'hparam {name}: expected {field_type.__name__}, got '
+                     f'{text!r}') from None
+  return text
+
+
+def parse_hparams(overrides: str,
+                  base: RLTunerHParams = RLTunerHParams()) -> RLTunerHParams:
+  """Parses ``"a=1,b=2"`` into a copy of ``base`` with those fields replaced.
+
+  Args:
+    overrides: comma-separated ``name=value`` pairs; empty means no change.
+    base: the hparams to start from.
+
+  Returns:
+    A validated :class:`RLTunerHParams`.
+
+  Raises:
+    ValueError: naming an unknown field, a malformed pair or a bad value.
+  """
+  hints = typing.get_type_hints(RLTunerHParams)
+  changes = {}
+  for pair in filter(None, (p.strip() for p in (overrides or '').split(','))):
+    if '=' not in pair:
+      raise ValueError(f'hparams: expected name=value, got {pair!r}')
+    name, text = (s.strip() for s in pair.split('=', 1))
+    if name not in hints:
+      raise ValueError(f'hparams: unknown hyperparameter {name!r}; known: '
+                       f'{sorted(hints)}')
+    changes[name] = _convert(name, text, hints[name])
+  return dataclasses.replace(base, **changes)
+
+
+CONFIGS: Dict[str, RLTunerHParams] = {
+    # The paper's settings (Jaques et al. 2017), batched over 64 compositions.
+    'paper': RLTunerHParams(),
+    # Boltzmann exploration instead of epsilon-greedy.
+    'boltzmann': RLTunerHParams(exploration='boltzmann'),
+    # Tiny settings for smoke tests: small memory, short exploration.
+    'smoke': RLTunerHParams(replay_memory_size=2048, exploration_period=512,
+                            num_compositions_in_parallel=8),
+}
+
+
+def get_config(name: str) -> RLTunerHParams:
+  """A named default config ('paper', 'boltzmann', 'smoke').
+
+  Raises:
+    ValueError: naming the unknown config and the known ones.
+  """
+  try:
+    return CONFIGS[name]
+  except KeyError:
+    raise ValueError(f'Unknown RL Tuner config {name!r}; expected one of '
+                     f'{sorted(CONFIGS)}') from None

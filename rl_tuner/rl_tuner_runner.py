@@ -1,0 +1,332 @@
+"""The RL Tuner's experiment runner: loop, logs, summaries, checkpoints, outputs.
+
+Layout of an output directory OUT:
+
+  OUT/checkpoints/   tf.train.CheckpointManager over the q network, target
+                     network, reward RNN, optimiser, step counter and random
+                     generator; ``replay_memory.npz`` beside the latest
+                     checkpoint; ``rl_tuner_hparams.json`` and
+                     ``note_rnn_config.json`` (enough to load the tuned model
+                     without the original Note RNN directory).
+  OUT/train/, OUT/eval/   TensorBoard summaries (gated by an interval).
+  OUT/eval/stats_<step>.json   evaluation statistics (StatisticsAccumulator)
+                     and mean rewards per composition at each evaluation.
+  OUT/eval/note_rnn_baseline.json   the same for the untuned Note RNN.
+  OUT/reward_history.npz, OUT/figures/reward_history.png   mean total,
+                     music-theory and Note RNN reward per composition.
+  OUT/midi/*.mid, OUT/figures/note_probabilities_*.png   generated melodies
+                     (primed with the primer) and their note probabilities.
+
+Restore-or-initialise: a run started again on the same OUT resumes from the
+last checkpoint (a killed run loses at most one checkpoint interval).
+Evaluation samples the next event from the policy's softmax (the paper's
+protocol), for the untuned Note RNN and the tuned model alike.
+"""
+
+import dataclasses
+import json
+import os
+import time
+from typing import Dict, Optional
+
+from absl import logging
+import numpy as np
+import tensorflow as tf
+
+from rl_tuner import figures
+from rl_tuner import midi_io
+from rl_tuner import rl_tuner as rl_tuner_lib
+from rl_tuner import rl_tuner_hparams
+from rl_tuner.note_rnn import note_rnn_model
+from rl_tuner.rewards import statistics
+from tensorflow.core.framework import summary_pb2
+
+HPARAMS_FILENAME = 'rl_tuner_hparams.json'
+REPLAY_FILENAME = 'replay_memory.npz'
+HISTORY_KEYS = ('step', 'total_reward', 'music_theory_reward',
+                'note_rnn_reward')
+
+
+def _write_json(path: str, data) -> str:
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  tmp = path + '.tmp'
+  with open(tmp, 'w') as f:
+    json.dump(data, f, indent=2, sort_keys=True)
+  os.replace(tmp, path)
+  return path
+
+
+_SCALAR_METADATA = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name='scalars'),
+    data_class=summary_pb2.DATA_CLASS_SCALAR)
+
+
+def scalar_summary(name: str, value: float, step: int) -> None:
+  """A TensorBoard scalar via tf.summary.write (TensorBoard need not be
+  installed to write; tf.summary.scalar needs it, tensorflow-cpu lacks it)."""
+  tf.summary.write(name, tf.constant(value, tf.float32), step=step,
+                   metadata=_SCALAR_METADATA)
+
+
+def _checkpoint_dir(directory: str) -> str:
+  sub = os.path.join(directory, 'checkpoints')
+  return sub if os.path.isdir(sub) else directory
+
+
+def save_checkpoint(agent, manager: tf.train.CheckpointManager) -> str:
+  """Saves the agent's checkpoint, then its replay memory, atomically."""
+  directory = manager.directory
+  agent.note_rnn_config.save(directory)
+  _write_json(os.path.join(directory, HPARAMS_FILENAME),
+              agent.hparams.to_dict())
+  path = manager.save(checkpoint_number=int(agent.global_step.numpy()))
+  agent.replay_memory.save(os.path.join(directory, REPLAY_FILENAME))
+  return path
+
+
+def restore_agent(agent, directory: str, with_replay: bool = True) -> int:
+  """Restores the latest checkpoint under ``directory`` (or its checkpoints/).
+
+  Returns:
+    The restored global step.
+
+  Raises:
+    FileNotFoundError: if there is no checkpoint.
+  """
+  ckpt_dir = _checkpoint_dir(directory)
+  latest = tf.train.latest_checkpoint(ckpt_dir)
+  if not latest:
+    raise FileNotFoundError(f'No RL Tuner checkpoint in {directory!r}')
+  agent.checkpoint().restore(latest).expect_partial()
+  replay = os.path.join(ckpt_dir, REPLAY_FILENAME)
+  if with_replay and os.path.exists(replay):
+    agent.replay_memory.load(replay)
+  agent.reset()
+  return int(agent.global_step.numpy())
+
+
+def load_hparams(directory: str) -> rl_tuner_hparams.RLTunerHParams:
+  """The hparams a tuned checkpoint directory was trained with.
+
+  Raises:
+    FileNotFoundError: if the directory holds no rl_tuner_hparams.json.
+  """
+  path = os.path.join(_checkpoint_dir(directory), HPARAMS_FILENAME)
+  if not os.path.exists(path):
+    raise FileNotFoundError(f'{directory!r} is not a tuned RL Tuner '
+                            f'checkpoint directory (no {HPARAMS_FILENAME})')
+  with open(path) as f:
+    return rl_tuner_hparams.RLTunerHParams(**json.load(f))
+
+
+def is_tuned_checkpoint(directory: str) -> bool:
+  return os.path.exists(os.path.join(_checkpoint_dir(directory),
+                                     HPARAMS_FILENAME))
+
+
+def load_tuned_agent(directory: str, primer_actions=None,
+                     **hparams_changes) -> rl_tuner_lib.RLTuner:
+  """An RLTuner restored from a tuned checkpoint (no original Note RNN needed).
+
+  Args:
+    directory: a runner output dir or its checkpoints/ dir.
+    primer_actions: primer for 'midi' priming (else priming becomes 'random').
+    **hparams_changes: hparams to override (e.g. replay_memory_size=32 to
+      skip allocating the replay memory).
+  """
+  hparams = load_hparams(directory)
+  if primer_actions is None:
+    hparams_changes.setdefault('priming', 'random')
+  hparams = dataclasses.replace(hparams, **hparams_changes)
+  config = note_rnn_model.NoteRNNConfig.load(_checkpoint_dir(directory))
+  agent = rl_tuner_lib.RLTuner.from_config(hparams, config, primer_actions)
+  restore_agent(agent, directory, with_replay=False)
+  return agent
+
+
+def write_melodies(agent, directory: str, num_melodies: int, seed: int = 0,
+                   prefix: str = 'composition'):
+  """Writes N sampled melodies as MIDI and note-probability figures.
+
+  Returns:
+    The list of MIDI paths.
+  """
+  compositions, probs = agent.generate_music_sequence(
+      num_melodies, sample=True, seed=seed)
+  primer = agent.primer_actions if agent.hparams.priming == 'midi' else None
+  paths = []
+  for i, (actions, p) in enumerate(zip(compositions, probs)):
+    paths.append(midi_io.write_composition_midi(
+        os.path.join(directory, 'midi', f'{prefix}_{i}.mid'), actions,
+        primer))
+    figures.plot_note_probabilities(
+        p, actions, os.path.join(directory, 'figures',
+                                 f'note_probabilities_{prefix}_{i}.png'),
+        title=f'{agent.hparams.algorithm}: note probabilities')
+  return paths
+
+
+def save_model_and_figs(agent, directory: str, num_figures: int = 1) -> str:
+  """Checkpoint + replay memory + melodies/figures into ``directory``."""
+  manager = tf.train.CheckpointManager(
+      agent.checkpoint(), os.path.join(directory, 'checkpoints'), 3)
+  path = save_checkpoint(agent, manager)
+  write_melodies(agent, directory, num_figures)
+  return path
+
+
+@dataclasses.dataclass(frozen=True)
+class RunnerConfig:
+  """Intervals (environment steps) and sizes of a run.
+
+  Attributes:
+    num_steps: environment steps to train for (paper: 1,000,000).
+    log_every: steps between progress logs.
+    summary_every: steps between training summaries.
+    eval_every: steps between evaluations (reward history, stats JSON).
+    checkpoint_every: steps between checkpoints.
+    num_eval_compositions: compositions per evaluation.
+    num_midi: melodies written as MIDI at the end.
+  """
+  num_steps: int = 200_000
+  log_every: int = 20_000
+  summary_every: int = 5_000
+  eval_every: int = 50_000
+  checkpoint_every: int = 50_000
+  num_eval_compositions: int = 1000
+  num_midi: int = 3
+
+  def __post_init__(self):
+    for f in dataclasses.fields(self):
+      if getattr(self, f.name) <= 0:
+        raise ValueError(f'RunnerConfig.{f.name} must be > 0, got '
+                         f'{getattr(self, f.name)!r}')
+
+
+class RLTunerRunner:
+  """Runs an RLTuner for ``config.num_steps`` steps, writing into output_dir.
+
+  Args:
+    agent: the RLTuner.
+    output_dir: OUT (see module docstring).
+    config: a :class:`RunnerConfig`.
+  """
+
+  def __init__(self, agent: rl_tuner_lib.RLTuner, output_dir: str,
+               config: RunnerConfig = RunnerConfig()):
+    self.agent = agent
+    self.output_dir = output_dir
+    self.config = config
+    self.manager = tf.train.CheckpointManager(
+        agent.checkpoint(), os.path.join(output_dir, 'checkpoints'),
+        max_to_keep=2)
+    self.train_writer = tf.summary.create_file_writer(
+        os.path.join(output_dir, 'train'))
+    self.eval_writer = tf.summary.create_file_writer(
+        os.path.join(output_dir, 'eval'))
+    self.history = {k: [] for k in HISTORY_KEYS}
+
+  def _history_path(self):
+    return os.path.join(self.output_dir, 'reward_history.npz')
+
+  def _restore_or_initialize(self) -> int:
+    if self.manager.latest_checkpoint:
+      step = restore_agent(self.agent, self.output_dir)
+      if os.path.exists(self._history_path()):
+        with np.load(self._history_path()) as h:
+          keep = h['step'] <= step
+          self.history = {k: h[k][keep].tolist() for k in HISTORY_KEYS}
+      logging.info('Resumed from %s at step %d', self.manager.latest_checkpoint,
+                   step)
+      return step
+    self.agent.reset()
+    return 0
+
+  def evaluate(self, step: int, use_note_rnn: bool = False) -> Dict[str, float]:
+    """Evaluates (sampling), writes stats JSON and eval summaries."""
+    agent = self.agent
+    result = agent.evaluate_model(self.config.num_eval_compositions,
+                                  sample=True, seed=step,
+                                  use_note_rnn=use_note_rnn)
+    accumulator = statistics.StatisticsAccumulator(agent.key)
+    accumulator.add(result.compositions)
+    stats = {k: float(v) if np.isscalar(v) else v
+             for k, v in accumulator.result().items()}
+    rewards = {'total_reward': float(result.total_reward.mean()),
+               'music_theory_reward': float(result.music_theory_reward.mean()),
+               'note_rnn_reward': float(result.note_rnn_reward.mean())}
+    stats.update(rewards, step=step, algorithm=agent.hparams.algorithm,
+                 model='note_rnn' if use_note_rnn else 'tuned',
+                 num_compositions=self.config.num_eval_compositions)
+    name = ('note_rnn_baseline.json' if use_note_rnn else
+            f'stats_{step}.json')
+    _write_json(os.path.join(self.output_dir, 'eval', name), stats)
+    if not use_note_rnn:
+      with self.eval_writer.as_default():
+        for k, v in rewards.items():
+          scalar_summary(k, v, step)
+      self.history['step'].append(step)
+      for k, v in rewards.items():
+        self.history[k].append(v)
+      self._write_history()
+    return stats
+
+  def _write_history(self):
+    arrays = {k: np.asarray(v) for k, v in self.history.items()}
+    tmp = self._history_path() + '.tmp.npz'
+    np.savez(tmp, **arrays)
+    os.replace(tmp, self._history_path())
+    figures.plot_reward_history(
+        arrays, os.path.join(self.output_dir, 'figures', 'reward_history.png'),
+        title=f'RL Tuner ({self.agent.hparams.algorithm})')
+
+  def run(self) -> Dict[str, Dict[str, float]]:
+    """Trains to ``num_steps``; returns {'note_rnn': stats, 'tuned': stats}."""
+    cfg, agent = self.config, self.agent
+    step = self._restore_or_initialize()
+    baseline_path = os.path.join(self.output_dir, 'eval',
+                                 'note_rnn_baseline.json')
+    if os.path.exists(baseline_path):
+      with open(baseline_path) as f:
+        baseline = json.load(f)
+    else:
+      baseline = self.evaluate(step, use_note_rnn=True)
+    logging.info('Untuned Note RNN: music-theory reward %.3f, log p %.3f per '
+                 'composition', baseline['music_theory_reward'],
+                 baseline['note_rnn_reward'])
+    chunk = agent.batch_size * agent.hparams.composition_length
+    start_time, start_step = time.time(), step
+    while step < cfg.num_steps:
+      prev = step
+      stats = agent.train(min(chunk, cfg.num_steps - step))
+      step = stats.step
+      crossed = lambda every: step // every > prev // every
+      if crossed(cfg.summary_every):
+        rate = (step - start_step) / max(time.time() - start_time, 1e-9)
+        with self.train_writer.as_default():
+          for name, value in stats._asdict().items():
+            if name != 'step' and np.isfinite(value):
+              scalar_summary(name, value, step)
+          scalar_summary('steps_per_sec', rate, step)
+      if crossed(cfg.log_every) or step >= cfg.num_steps:
+        rate = (step - start_step) / max(time.time() - start_time, 1e-9)
+        logging.info(
+            'step %d/%d  reward %.2f (music theory %.2f, Note RNN %.2f) per '
+            'composition  loss %.4f  epsilon %.3f  %.0f steps/s', step,
+            cfg.num_steps, stats.total_reward, stats.music_theory_reward,
+            stats.note_rnn_reward, stats.loss, stats.epsilon, rate)
+      if crossed(cfg.eval_every):
+        self.evaluate(step)
+      if crossed(cfg.checkpoint_every):
+        save_checkpoint(agent, self.manager)
+    if not self.history['step'] or self.history['step'][-1] != step:
+      self.evaluate(step)
+    if self.manager.latest_checkpoint is None or int(
+        self.manager.latest_checkpoint.rsplit('-', 1)[-1]) != step:
+      save_checkpoint(agent, self.manager)
+    write_melodies(agent, self.output_dir, cfg.num_midi)
+    with open(os.path.join(self.output_dir, 'eval', f'stats_{step}.json')) as f:
+      tuned = json.load(f)
+    self.train_writer.flush()
+    self.eval_writer.flush()
+    return {'note_rnn': baseline, 'tuned': tuned}

@@ -1,0 +1,112 @@
+r"""Tunes a trained Note RNN with the RL Tuner (Q, Psi, G or pure RL).
+
+  bazel run //rl_tuner:rl_tuner_train -- --algorithm=q --output_dir=out/q
+
+Every flag has a built-in default: the shipped Note RNN checkpoint and MIDI
+primer, the paper's hyperparameters (rl_tuner_hparams.CONFIGS['paper']), and a
+run length that finishes in minutes on a 2-core CPU. Running again with the
+same --output_dir resumes from the last checkpoint.
+"""
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from rl_tuner import midi_io
+from rl_tuner import paths
+from rl_tuner import rl_tuner as rl_tuner_lib
+from rl_tuner import rl_tuner_hparams
+from rl_tuner import rl_tuner_runner
+
+DEFAULT_NUM_STEPS = 1_000_000
+
+_NOTE_RNN_DIR = flags.DEFINE_string(
+    'note_rnn_checkpoint_dir', paths.DEFAULT_NOTE_RNN_CHECKPOINT_DIR,
+    'Trained Note RNN checkpoint directory (default: the shipped one).')
+_MIDI_PRIMER = flags.DEFINE_string(
+    'midi_primer', paths.DEFAULT_MIDI_PRIMER,
+    'MIDI file whose melody primes every composition (priming=midi).')
+_ALGORITHM = flags.DEFINE_enum('algorithm', 'q',
+                               list(rl_tuner_hparams.ALGORITHMS),
+                               'Value-learning algorithm.')
+_OUTPUT_DIR = flags.DEFINE_string('output_dir', 'output/rl_tuner',
+                                  'Where checkpoints, summaries, figures and '
+                                  'MIDI go (relative to the working dir).')
+_NUM_STEPS = flags.DEFINE_integer(
+    'num_steps', DEFAULT_NUM_STEPS,
+    'Environment steps (notes) to train for; the paper used 1,000,000.')
+_CONFIG = flags.DEFINE_enum('config', 'paper',
+                            sorted(rl_tuner_hparams.CONFIGS),
+                            'Named hyperparameter config.')
+_HPARAMS = flags.DEFINE_string('hparams', '',
+                               'Overrides "name=value,..." of RLTunerHParams.')
+_SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')
+_EVAL_EVERY = flags.DEFINE_integer('eval_every', 100_000,
+                                   'Steps between evaluations.')
+_CHECKPOINT_EVERY = flags.DEFINE_integer('checkpoint_every', 100_000,
+                                         'Steps between checkpoints.')
+_NUM_EVAL = flags.DEFINE_integer('num_eval_compositions', 1000,
+                                 'Compositions per evaluation.')
+_NUM_MIDI = flags.DEFINE_integer('num_midi', 3,
+                                 'Melodies written as MIDI at the end.')
+
+
+def build_runner() -> rl_tuner_runner.RLTunerRunner:
+  """Validates the flags and builds the agent and runner.
+
+  Raises:
+    app.UsageError: naming the bad flag.
+  """
+  for flag in (_NUM_STEPS, _EVAL_EVERY, _CHECKPOINT_EVERY, _NUM_EVAL,
+               _NUM_MIDI):
+    if flag.value <= 0:
+      raise app.UsageError(f'--{flag.name} must be > 0, got {flag.value}')
+  try:
+    hparams = rl_tuner_hparams.parse_hparams(
+        _HPARAMS.value, base=rl_tuner_hparams.get_config(_CONFIG.value))
+    hparams = rl_tuner_hparams.parse_hparams(
+        f'algorithm={_ALGORITHM.value},seed={_SEED.value}', base=hparams)
+  except ValueError as e:
+    raise app.UsageError(f'--hparams: {e}') from e
+  note_rnn_dir = paths.resolve_user_path(_NOTE_RNN_DIR.value)
+  primer = None
+  if hparams.priming == 'midi':
+    try:
+      primer = midi_io.load_primer_actions(
+          paths.resolve_user_path(_MIDI_PRIMER.value))
+    except (OSError, ValueError) as e:
+      raise app.UsageError(f'--midi_primer: {e}') from e
+  try:
+    agent = rl_tuner_lib.RLTuner.from_note_rnn_checkpoint(
+        hparams, note_rnn_dir, primer)
+  except (OSError, ValueError) as e:
+    raise app.UsageError(f'--note_rnn_checkpoint_dir: {e}') from e
+  config = rl_tuner_runner.RunnerConfig(
+      num_steps=_NUM_STEPS.value, eval_every=_EVAL_EVERY.value,
+      checkpoint_every=_CHECKPOINT_EVERY.value,
+      log_every=max(_NUM_STEPS.value // 20, 1),
+      summary_every=max(_NUM_STEPS.value // 200, 1),
+      num_eval_compositions=_NUM_EVAL.value, num_midi=_NUM_MIDI.value)
+  logging.info('RL Tuner hparams: %s', hparams)
+  return rl_tuner_runner.RLTunerRunner(
+      agent, paths.resolve_user_path(_OUTPUT_DIR.value), config)
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  runner = build_runner()
+  result = runner.run()
+  print(f'Music-theory reward per composition (sampled, '
+        f'{runner.config.num_eval_compositions} compositions): untuned Note '
+        f'RNN {result["note_rnn"]["music_theory_reward"]:.2f} -> tuned '
+        f'{runner.agent.hparams.algorithm} '
+        f'{result["tuned"]["music_theory_reward"]:.2f}')
+  print(f'Log p(a|s) under the Note RNN per composition: '
+        f'{result["note_rnn"]["note_rnn_reward"]:.2f} -> '
+        f'{result["tuned"]["note_rnn_reward"]:.2f}')
+  print(f'Outputs in {runner.output_dir}')
+
+
+if __name__ == '__main__':
+  app.run(main)
