@@ -204,12 +204,11 @@ class RLTuner:
       self.reset()
     num_batched = -(-int(num_steps) // self.batch_size)
     losses, finished = [], []
-    epsilon = float('nan')
     discount = np.full([self.batch_size], hp.discount, np.float32)
     last = np.zeros([self.batch_size], np.float32)
     for _ in range(num_batched):
       state = self._state
-      action, log_p, next_state, epsilon = self._act_fn(state)
+      action, log_p, next_state, _ = self._act_fn(state)
       action = action.numpy()
       log_p = log_p.numpy()
       result = self.env.step(action)
@@ -230,6 +229,9 @@ class RLTuner:
         batch = self.replay_memory.sample(
             hp.gradient_steps_per_train * hp.transitions_per_gradient_step)
         losses.append(float(self._train_fn(batch)))
+    epsilon = float(exploration.linear_epsilon(
+        self.global_step, hp.initial_epsilon, hp.final_epsilon,
+        hp.exploration_period))
     means = (np.concatenate(finished, axis=1).mean(axis=1) if finished else
              np.full(3, np.nan))
     return TrainStats(int(self.global_step.numpy()), float(epsilon),

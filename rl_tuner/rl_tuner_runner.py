@@ -145,14 +145,14 @@ def load_tuned_agent(directory: str, primer_actions=None,
 
 
 def write_melodies(agent, directory: str, num_melodies: int, seed: int = 0,
-                   prefix: str = 'composition'):
-  """Writes N sampled melodies as MIDI and note-probability figures.
+                   prefix: str = 'composition', sample: bool = True):
+  """Writes N melodies as MIDI (primer included) and probability figures.
 
   Returns:
     The list of MIDI paths.
   """
   compositions, probs = agent.generate_music_sequence(
-      num_melodies, sample=True, seed=seed)
+      num_melodies, sample=sample, seed=seed)
   primer = agent.primer_actions if agent.hparams.priming == 'midi' else None
   paths = []
   for i, (actions, p) in enumerate(zip(compositions, probs)):

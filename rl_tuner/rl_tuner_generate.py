@@ -1,0 +1,62 @@
+r"""Writes melodies from a tuned RL Tuner checkpoint: MIDI + probability figures.
+
+  bazel run //rl_tuner:rl_tuner_generate -- --checkpoint_dir=out/q \
+      --output_dir=out/q_melodies --num_melodies=5
+
+Each melody is primed with --midi_primer (or a random note with
+--priming=random) and its next events are sampled from the tuned policy's
+softmax (--nosample: argmax).
+"""
+
+from absl import app
+from absl import flags
+
+from rl_tuner import midi_io
+from rl_tuner import paths
+from rl_tuner import rl_tuner_runner
+
+_CHECKPOINT_DIR = flags.DEFINE_string(
+    'checkpoint_dir', None, 'Output dir (or its checkpoints/) of a tuning run.')
+_OUTPUT_DIR = flags.DEFINE_string('output_dir', 'output/rl_tuner_melodies',
+                                  'Where midi/ and figures/ are written.')
+_NUM_MELODIES = flags.DEFINE_integer('num_melodies', 5, 'Melodies to write.')
+_MIDI_PRIMER = flags.DEFINE_string('midi_primer', paths.DEFAULT_MIDI_PRIMER,
+                                   'MIDI primer (priming=midi).')
+_PRIMING = flags.DEFINE_enum('priming', 'midi', ['midi', 'random'],
+                             'Prime with the MIDI primer or a random note.')
+_SAMPLE = flags.DEFINE_bool('sample', True,
+                            'Sample from the softmax (else argmax).')
+_SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  if not _CHECKPOINT_DIR.value:
+    raise app.UsageError('--checkpoint_dir is required: the output dir of a '
+                         'tuning run')
+  if _NUM_MELODIES.value <= 0:
+    raise app.UsageError(f'--num_melodies must be > 0, got '
+                         f'{_NUM_MELODIES.value}')
+  primer = None
+  if _PRIMING.value == 'midi':
+    try:
+      primer = midi_io.load_primer_actions(
+          paths.resolve_user_path(_MIDI_PRIMER.value))
+    except (OSError, ValueError) as e:
+      raise app.UsageError(f'--midi_primer: {e}') from e
+  try:
+    agent = rl_tuner_runner.load_tuned_agent(
+        paths.resolve_user_path(_CHECKPOINT_DIR.value), primer,
+        priming=_PRIMING.value, replay_memory_size=1)
+  except (OSError, ValueError) as e:
+    raise app.UsageError(f'--checkpoint_dir: {e}') from e
+  out = paths.resolve_user_path(_OUTPUT_DIR.value)
+  written = rl_tuner_runner.write_melodies(
+      agent, out, _NUM_MELODIES.value, seed=_SEED.value,
+      sample=_SAMPLE.value)
+  print('\n'.join(written))
+
+
+if __name__ == '__main__':
+  app.run(main)

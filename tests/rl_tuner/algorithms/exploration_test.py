@@ -1,0 +1,53 @@
+"""Tests for the epsilon schedule and action selection."""
+
+import numpy as np
+import tensorflow as tf
+
+from rl_tuner.algorithms import exploration
+
+
+class ExplorationTest(tf.test.TestCase):
+
+  def test_linear_epsilon(self):
+    # 1.0 -> 0.1 over 1000 steps: at 250, 1 - 0.9 * 0.25 = 0.775.
+    values = [float(exploration.linear_epsilon(s, 1.0, 0.1, 1000))
+              for s in (0, 250, 1000, 5000)]
+    self.assertAllClose(values, [1.0, 0.775, 0.1, 0.1])
+
+  def test_epsilon_zero_is_greedy_and_one_is_uniform(self):
+    scores = tf.constant([[0.0, 5.0, 1.0]] * 3000)
+    greedy = exploration.epsilon_greedy(scores, 0.0, tf.constant([1, 2]))
+    self.assertAllEqual(greedy, [1] * 3000)
+    random = exploration.epsilon_greedy(scores, 1.0, tf.constant([1, 2]))
+    counts = np.bincount(random.numpy(), minlength=3) / 3000
+    self.assertAllClose(counts, [1 / 3] * 3, atol=0.05)
+
+  def test_boltzmann_returns_the_sampled_action(self):
+    # softmax([0, log 3]) = [0.25, 0.75]: the argmax (1) must NOT always be
+    # returned; about a quarter of the samples are action 0.
+    scores = tf.constant([[0.0, np.log(3.0)]] * 4000)
+    actions = exploration.boltzmann(scores, 0.0, tf.constant([3, 4]))
+    self.assertEqual(actions.dtype, tf.int32)
+    self.assertAllClose(np.mean(actions.numpy() == 0), 0.25, atol=0.03)
+
+  def test_boltzmann_temperature(self):
+    # T = 0.01 makes softmax one-hot on the argmax.
+    scores = tf.constant([[0.0, 1.0, 0.5]] * 100)
+    actions = exploration.boltzmann(scores, 0.0, tf.constant([5, 6]),
+                                    temperature=0.01)
+    self.assertAllEqual(actions, [1] * 100)
+
+  def test_deterministic_given_seed(self):
+    scores = tf.random.stateless_normal([50, 38], [0, 0])
+    for mode in exploration.EXPLORATION:
+      fn = exploration.get_exploration(mode)
+      self.assertAllEqual(fn(scores, 0.5, tf.constant([7, 8])),
+                          fn(scores, 0.5, tf.constant([7, 8])))
+
+  def test_unknown_mode(self):
+    with self.assertRaisesRegex(ValueError, "'ucb'.*'boltzmann'"):
+      exploration.get_exploration('ucb')
+
+
+if __name__ == '__main__':
+  tf.test.main()

@@ -1,0 +1,150 @@
+"""Tests for the RLTuner agent on a tiny Note RNN (layer_sizes (8,))."""
+
+import dataclasses
+import tempfile
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import numpy as np
+import tensorflow as tf
+
+from rl_tuner import encoding
+from rl_tuner import replay_memory
+from rl_tuner import rl_tuner
+from rl_tuner import rl_tuner_hparams
+from rl_tuner.algorithms import value_losses
+from tests.rl_tuner import testing_utils
+
+ALGORITHMS = ('q', 'psi', 'g', 'pure_rl')
+
+
+def _hparams(**kwargs):
+  base = rl_tuner_hparams.RLTunerHParams(
+      num_compositions_in_parallel=4, replay_memory_size=1024,
+      exploration_period=256, learning_rate=0.01)
+  return dataclasses.replace(base, **kwargs)
+
+
+class RLTunerTest(tf.test.TestCase, parameterized.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.note_rnn_dir = testing_utils.make_tiny_note_rnn(
+        tempfile.mkdtemp(dir=absltest.get_default_test_tmpdir()))
+
+  def _agent(self, **kwargs):
+    return rl_tuner.RLTuner.from_note_rnn_checkpoint(
+        _hparams(**kwargs), self.note_rnn_dir,
+        np.array(testing_utils.PRIMER_ACTIONS))
+
+  def test_rewards_per_algorithm(self):
+    log_p, r_mt, w = np.array([-1.0]), np.array([3.0]), 2.0
+    # q, psi: -1 + 2 * 3 = 5; g: 2 * 3 = 6 (prior in the target); pure_rl: 3.
+    expected = {'q': 5.0, 'psi': 5.0, 'g': 6.0, 'pure_rl': 3.0}
+    for algorithm, value in expected.items():
+      self.assertAllClose(rl_tuner.REWARDS[algorithm](log_p, r_mt, w), [value])
+
+  @parameterized.parameters(*ALGORITHMS)
+  def test_smoke_trains_and_reward_rnn_stays_bit_identical(self, algorithm):
+    agent = self._agent(algorithm=algorithm)
+    reward_before = [v.numpy().copy() for v in agent.reward_rnn.weights]
+    q_before = [v.numpy().copy() for v in agent.q_network.weights]
+    target_before = [v.numpy().copy() for v in agent.target_q_network.weights]
+    # 4 compositions x 32 steps x 2 = 256 environment steps = 64 batched
+    # steps, training every 5th (12 times, 4 gradient steps of 32 each).
+    stats = agent.train(256)
+    self.assertEqual(stats.step, 256)
+    self.assertEqual(stats.num_compositions, 8)
+    self.assertLen(agent.replay_memory, 256)
+    self.assertTrue(np.isfinite(stats.loss))
+    self.assertAllClose(stats.epsilon, 0.1)  # Annealed over 256 steps.
+    for before, v in zip(reward_before, agent.reward_rnn.weights):
+      np.testing.assert_array_equal(before, v.numpy())  # Bit-identical.
+    self.assertEmpty(agent.reward_rnn.trainable_variables)
+    self.assertFalse(all(np.array_equal(b, v.numpy()) for b, v in
+                         zip(q_before, agent.q_network.weights)))
+    self.assertFalse(all(np.array_equal(b, v.numpy()) for b, v in
+                         zip(target_before, agent.target_q_network.weights)))
+
+  @parameterized.parameters(*ALGORITHMS)
+  def test_loss_is_wired_to_the_algorithm(self, algorithm):
+    # B = 2, multiplier 2: one gradient step of 64 transitions per train call.
+    agent = self._agent(algorithm=algorithm, num_compositions_in_parallel=2,
+                        minibatch_multiplier=2)
+    s = agent.q_network.state_size
+    rng = np.random.default_rng(0)
+    batch = replay_memory.Transitions(
+        state=rng.normal(size=[64, s]).astype(np.float32),
+        prev_action=rng.integers(0, 38, 64).astype(np.int32),
+        action=rng.integers(0, 38, 64).astype(np.int32),
+        reward=rng.normal(size=64).astype(np.float32),
+        next_state=rng.normal(size=[64, s]).astype(np.float32),
+        discount=np.where(np.arange(64) % 2, 0.5, 0.0).astype(np.float32),
+        next_log_prior=np.log(np.full([64, 38], 1 / 38, np.float32)))
+    q_tm1, _ = agent.q_network.step(tf.one_hot(batch.prev_action, 38),
+                                    batch.state)
+    q_t, _ = agent.target_q_network.step(tf.one_hot(batch.action, 38),
+                                         batch.next_state)
+    expected = tf.reduce_mean(value_losses.LOSSES[algorithm](
+        q_tm1, tf.constant(batch.action), tf.constant(batch.reward),
+        tf.constant(batch.discount), q_t,
+        log_prior_t=tf.constant(batch.next_log_prior)).loss)
+    loss = agent._train_fn(batch)  # pylint: disable=protected-access
+    self.assertAllClose(loss, expected, rtol=1e-5)
+
+  @parameterized.parameters(('boltzmann', True), ('egreedy', False))
+  def test_stored_action_is_the_action_taken(self, mode, differs_from_argmax):
+    # No training (train_every huge), so the stored states still give the
+    # acting scores. Greedy (epsilon 0) stores the argmax; Boltzmann stores
+    # the sampled action, which often is not the argmax.
+    agent = self._agent(algorithm='q', exploration=mode, initial_epsilon=0.0,
+                        final_epsilon=0.0, train_every=10**6)
+    agent.train(128)
+    n = len(agent.replay_memory)
+    memory = agent.replay_memory._arrays  # pylint: disable=protected-access
+    scores, _ = agent.q_network.step(tf.one_hot(memory.prev_action[:n], 38),
+                                     memory.state[:n])
+    argmax = np.argmax(scores.numpy(), axis=1)
+    mismatch = np.mean(argmax != memory.action[:n])
+    if differs_from_argmax:
+      self.assertGreater(mismatch, 0.5)  # Near-uniform softmax of 38.
+    else:
+      self.assertEqual(mismatch, 0.0)
+
+  def test_evaluate_model_accumulates_log_p(self):
+    agent = self._agent(algorithm='q')
+    result = agent.evaluate_model(3, sample=True, seed=1)
+    self.assertEqual(result.compositions.shape, (3, 32))
+    # Independent path: teacher-forced log-likelihood of primer + composition
+    # under the reward RNN, summed over the 32 composed steps.
+    primer = np.array(testing_utils.PRIMER_ACTIONS)
+    seqs = np.concatenate([np.tile(primer, [3, 1]), result.compositions], 1)
+    logits = agent.reward_rnn(tf.one_hot(seqs[:, :-1], 38))
+    log_p = tf.nn.log_softmax(logits).numpy()
+    idx = np.arange(len(primer) - 1, seqs.shape[1] - 1)
+    expected = np.take_along_axis(log_p[:, idx], seqs[:, idx + 1, None],
+                                  2)[..., 0].sum(1)
+    self.assertAllClose(result.note_rnn_reward, expected, rtol=1e-4)
+    self.assertAllClose(
+        result.music_theory_reward,
+        agent.music_theory_rewards(result.compositions).sum(1))
+    self.assertAllClose(result.total_reward, result.note_rnn_reward +
+                        2.0 * result.music_theory_reward, rtol=1e-5)
+
+  def test_generate_music_sequence(self):
+    agent = self._agent(algorithm='g', priming='random')
+    compositions, probs = agent.generate_music_sequence(5, sample=False)
+    self.assertEqual(compositions.shape, (5, 32))
+    self.assertEqual(probs.shape, (5, 32, encoding.NUM_CLASSES))
+    self.assertAllClose(probs.sum(-1), np.ones([5, 32]), rtol=1e-5)
+    # Greedy: each chosen event is the most probable one.
+    self.assertAllEqual(np.argmax(probs, -1), compositions)
+
+  def test_midi_priming_needs_primer(self):
+    with self.assertRaisesRegex(ValueError, 'primer'):
+      rl_tuner.RLTuner.from_note_rnn_checkpoint(_hparams(), self.note_rnn_dir)
+
+
+if __name__ == '__main__':
+  tf.test.main()
