@@ -1,0 +1,95 @@
+"""CARL hyperparameters (MEMLNaut defaults, ../shared/SPEC.md §3). No TF."""
+
+import dataclasses
+from typing import Tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class CarlHParams:
+  """CARL (DDPG) hyperparameters, validated on construction.
+
+  Attributes:
+    input_size: length of the input vector (joystick x, y, z = 3).
+    output_size: number of synthesis parameters, each in [0, 1].
+    actor_hidden: actor hidden layers (MEMLNaut: [10, 12]).
+    critic_hidden: critic hidden layers (MEMLNaut: [10, 10]).
+    tau: soft target update rate (MEMLNaut: 0.005).
+    discount: gamma (MEMLNaut: 0.95).
+    memory_size: FIFO replay memory capacity (MEMLNaut: 64).
+    batch_size: transitions per optimisation step (MEMLNaut: 4).
+    actor_lr: Adam learning rate of the actor (DDPG paper: 1e-4).
+    critic_lr: Adam learning rate of the critic (ours: 3e-3, faster than
+      the actor so the actor follows a critic that has caught up).
+    reward_scale: multiplies the player's rewards.
+    optimise_every: optimise every N ticks.
+    optimise_every_max: top of the optimisation-frequency control; at or
+      above it optimisation is paused (MEMLNaut: "paused at its top").
+    noise_sigma: Ornstein-Uhlenbeck sigma (exploration level).
+    noise_theta: Ornstein-Uhlenbeck mean reversion per tick.
+    seed: seeds the networks, the noise and the memory sampling.
+
+  Raises:
+    ValueError: naming the bad field and value.
+  """
+  input_size: int = 3
+  output_size: int = 4
+  actor_hidden: Tuple[int, ...] = (10, 12)
+  critic_hidden: Tuple[int, ...] = (10, 10)
+  tau: float = 0.005
+  discount: float = 0.95
+  memory_size: int = 64
+  batch_size: int = 4
+  actor_lr: float = 1e-4
+  critic_lr: float = 3e-3
+  reward_scale: float = 1.0
+  optimise_every: int = 1
+  optimise_every_max: int = 100
+  noise_sigma: float = 0.1
+  noise_theta: float = 0.15
+  seed: int = 0
+
+  def __post_init__(self):
+    object.__setattr__(self, 'actor_hidden', tuple(self.actor_hidden))
+    object.__setattr__(self, 'critic_hidden', tuple(self.critic_hidden))
+    checks = {
+        'input_size': self.input_size >= 1,
+        'output_size': 1 <= self.output_size <= 128,
+        'actor_hidden': all(h >= 1 for h in self.actor_hidden),
+        'critic_hidden': all(h >= 1 for h in self.critic_hidden),
+        'tau': 0.0 < self.tau <= 1.0,
+        'discount': 0.0 <= self.discount < 1.0,
+        'memory_size': self.memory_size >= 1,
+        'batch_size': 1 <= self.batch_size <= self.memory_size,
+        'actor_lr': self.actor_lr > 0,
+        'critic_lr': self.critic_lr > 0,
+        'reward_scale': self.reward_scale > 0,
+        'optimise_every': self.optimise_every >= 1,
+        'optimise_every_max': self.optimise_every_max >= 1,
+        'noise_sigma': self.noise_sigma >= 0,
+        'noise_theta': 0.0 <= self.noise_theta <= 1.0,
+    }
+    for name, ok in checks.items():
+      if not ok:
+        raise ValueError(f'CarlHParams.{name} is invalid: '
+                         f'{getattr(self, name)!r}')
+
+  @classmethod
+  def parse(cls, text: str, **defaults) -> 'CarlHParams':
+    """Builds hparams from ``"a=1,b=2"`` overrides (tuples as ``10:12``).
+
+    Raises:
+      ValueError: on an unknown field or a bad value.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values = dict(defaults)
+    for item in filter(None, (s.strip() for s in text.split(','))):
+      name, sep, raw = item.partition('=')
+      name = name.strip()
+      if not sep or name not in fields:
+        raise ValueError(f'bad hparam {item!r}; known: {sorted(fields)}')
+      default = getattr(cls, name)
+      if isinstance(default, tuple):
+        values[name] = tuple(int(v) for v in raw.split(':'))
+      else:
+        values[name] = type(default)(raw)
+    return cls(**values)

@@ -1,0 +1,301 @@
+"""CARL's interactive loop: hot path on the clock, learning in a worker.
+
+Per tick (clock thread, no TF): the numpy actor maps the current input to
+parameters, Ornstein-Uhlenbeck noise is added and the result clipped to
+[0, 1]; the parameters go to the sinks (OSC ``/carl/params``, MIDI CC).
+Every ``optimise_every`` ticks (paused at the top of the range) an
+optimisation request goes to the learner thread, which runs one DDPG step
+on a batch from the replay memory and then swaps fresh actor weights into
+the numpy actor.
+
+The player's controls (Python API, and OSC through :meth:`handlers`):
+reward(+/-), randomise_actor, randomise_critic, clear_memory,
+set_reward_scale, set_optimise_every, set_noise, set_input, save, load.
+A reward stores (state, action, value * reward_scale, next_state = state)
+for the last state and action played.
+
+This module imports no TF: the agent (sonification.carl.CarlAgent, or any
+object with the same methods) is passed in.
+"""
+
+import logging
+import os
+import queue
+import threading
+from typing import Callable, Dict, Optional
+
+import numpy as np
+
+from sonification import carl_hparams
+from sonification import carl_memory
+from sonification import carl_policy
+from sonification import sinks as sinks_lib
+
+STATE_FILE = 'carl_state.npz'
+
+
+class CarlSession:
+  """The realtime CARL loop around a learner agent.
+
+  Args:
+    agent: a CarlAgent (train_step, actor_weights, randomise_actor,
+      randomise_critic, get_networks, set_networks, hparams).
+    sink: where parameters go (``parameters(values, time_s)``).
+    state_dir: directory of the autosave file; restored at start if present.
+    autosave_every_bars: save every K bars (0 = never).
+    ticks_per_bar: to count bars.
+    threaded: run the learner in a worker thread (False: synchronously,
+      for deterministic tests).
+
+  Attributes:
+    losses: the last learner losses; ``optimisations`` their count.
+  """
+
+  def __init__(self, agent, sink: Optional[sinks_lib.Sink] = None,
+               state_dir: Optional[str] = None, autosave_every_bars: int = 0,
+               ticks_per_bar: int = 8, threaded: bool = True):
+    hp: carl_hparams.CarlHParams = agent.hparams
+    self.hparams = hp
+    self.agent = agent
+    self.sink = sink or sinks_lib.Sink()
+    self.state_dir = state_dir
+    self.autosave_every_bars = autosave_every_bars
+    self.ticks_per_bar = ticks_per_bar
+    self.memory = carl_memory.ReplayMemory(hp.memory_size, hp.input_size,
+                                           hp.output_size)
+    self.actor = carl_policy.NumpyActor(agent.actor_weights())
+    self.noise = carl_policy.OrnsteinUhlenbeckNoise(
+        hp.output_size, hp.noise_sigma, hp.noise_theta, seed=hp.seed)
+    self.reward_scale = hp.reward_scale
+    self.optimise_every = hp.optimise_every
+    self.input = np.zeros(hp.input_size)
+    self.last_state = self.input.copy()
+    self.last_action = self.actor(self.input)
+    self.ticks = 0
+    self.optimisations = 0
+    self.rewards_stored = 0
+    self.losses: Dict[str, float] = {}
+    self.learner_errors = 0
+    self._rng = np.random.default_rng(hp.seed + 1)
+    self._threaded = threaded
+    self._jobs: 'queue.Queue' = queue.Queue()
+    self._optimise_pending = threading.Event()
+    self._idle = threading.Event()
+    self._idle.set()
+    self._worker: Optional[threading.Thread] = None
+    if state_dir and os.path.exists(self.state_path()):
+      self._load(self.state_path())
+      logging.info('CARL: restored %s (%d transitions)', self.state_path(),
+                   len(self.memory))
+
+  # ---------------------------------------------------------------- worker --
+
+  def start(self) -> 'CarlSession':
+    if self._threaded and self._worker is None:
+      self._worker = threading.Thread(target=self._work, name='carl-learner',
+                                      daemon=True)
+      self._worker.start()
+    return self
+
+  def close(self, save: bool = True) -> None:
+    """Stops the learner (after finishing queued jobs); saves if state_dir."""
+    if save and self.state_dir:
+      self.save()
+    if self._worker is not None:
+      self._jobs.put(None)
+      self._worker.join(timeout=30.0)
+      self._worker = None
+
+  def wait_idle(self, timeout_s: float = 30.0) -> bool:
+    """Waits until the learner has finished its queued jobs (tests, exit).
+
+    Returns:
+      True when idle, False on timeout.
+    """
+    waiter = threading.Event()
+    waited = 0.0
+    while self._jobs.unfinished_tasks and waited < timeout_s:
+      waiter.wait(0.005)
+      waited += 0.005
+    return not self._jobs.unfinished_tasks
+
+  def _submit(self, job: Callable[[], None]) -> None:
+    if self._threaded:
+      self._jobs.put(job)
+    else:
+      self._run_job(job)
+
+  def _work(self) -> None:
+    while True:
+      job = self._jobs.get()
+      try:
+        if job is None:
+          return
+        self._run_job(job)
+      finally:
+        self._jobs.task_done()
+
+  def _run_job(self, job) -> None:
+    try:
+      job()
+    except Exception:  # pylint: disable=broad-except
+      self.learner_errors += 1
+      logging.exception('CARL learner job failed')
+
+  def _optimise(self) -> None:
+    self._optimise_pending.clear()
+    batch = self.memory.sample(self.hparams.batch_size, self._rng)
+    if batch is None:
+      return
+    self.losses = self.agent.train_step(*batch)
+    self.optimisations += 1
+    self.actor.set_weights(self.agent.actor_weights())
+
+  def _publish_actor(self) -> None:
+    self.actor.set_weights(self.agent.actor_weights())
+
+  # -------------------------------------------------------------- hot path --
+
+  def on_tick(self, tick) -> np.ndarray:
+    """One clock tick: act, send parameters, maybe request optimisation.
+
+    Args:
+      tick: a :class:`sonification.clock.Tick` (index, bar, step, time_s).
+
+    Returns:
+      The parameters sent, ``[output_size]`` in [0, 1].
+    """
+    state = self.input.copy()
+    action = carl_policy.explore(self.actor(state), self.noise())
+    self.last_state, self.last_action = state, action
+    self.sink.parameters(action, tick.time_s)
+    self.ticks += 1
+    if (self.optimise_every < self.hparams.optimise_every_max and
+        self.ticks % self.optimise_every == 0 and
+        len(self.memory) >= self.hparams.batch_size and
+        not self._optimise_pending.is_set()):
+      self._optimise_pending.set()
+      self._submit(self._optimise)
+    if (self.autosave_every_bars and self.state_dir and tick.step == 0 and
+        tick.bar > 0 and tick.bar % self.autosave_every_bars == 0):
+      self.save()
+    return action
+
+  # -------------------------------------------------------------- controls --
+
+  def reward(self, value: float = 1.0) -> None:
+    """Stores (last state, last action, value * reward_scale, last state)."""
+    self.memory.add(self.last_state, self.last_action,
+                    float(value) * self.reward_scale, self.last_state)
+    self.rewards_stored += 1
+
+  def set_input(self, *values: float) -> None:
+    """Sets the input vector (x, y, z, ...).
+
+    Raises:
+      ValueError: if the length differs from hparams.input_size.
+    """
+    vector = np.asarray(values, np.float64).reshape(-1)
+    if vector.shape != (self.hparams.input_size,):
+      raise ValueError(f'CARL input needs {self.hparams.input_size} values, '
+                       f'got {vector.size}')
+    self.input = vector
+
+  def randomise_actor(self) -> None:
+    self._submit(lambda: (self.agent.randomise_actor(),
+                          self._publish_actor()))
+
+  def randomise_critic(self) -> None:
+    self._submit(self.agent.randomise_critic)
+
+  def clear_memory(self) -> None:
+    self.memory.clear()
+
+  def set_reward_scale(self, scale: float) -> None:
+    if not scale > 0:
+      raise ValueError(f'reward scale must be > 0, got {scale}')
+    self.reward_scale = float(scale)
+
+  def set_optimise_every(self, n: int) -> None:
+    """Optimise every n ticks; n >= optimise_every_max pauses learning."""
+    if int(n) < 1:
+      raise ValueError(f'optimise_every must be >= 1, got {n}')
+    self.optimise_every = int(n)
+
+  def set_noise(self, sigma: float) -> None:
+    if not sigma >= 0:
+      raise ValueError(f'noise sigma must be >= 0, got {sigma}')
+    self.noise.sigma = float(sigma)
+
+  def state_path(self) -> str:
+    if not self.state_dir:
+      raise ValueError('CARL has no state_dir; give a path')
+    return os.path.join(self.state_dir, STATE_FILE)
+
+  def save(self, path: Optional[str] = None) -> None:
+    """Saves all four networks and the memory (in the learner thread)."""
+    path = path or self.state_path()
+    self._submit(lambda: self._save(path))
+
+  def load(self, path: Optional[str] = None) -> None:
+    """Loads all four networks and the memory (in the learner thread)."""
+    path = path or self.state_path()
+    self._submit(lambda: self._load(path))
+
+  def _meta(self) -> dict:
+    return dict(kind='carl', hparams=repr(self.hparams),
+                input_size=self.hparams.input_size,
+                output_size=self.hparams.output_size,
+                reward_scale=self.reward_scale,
+                optimise_every=self.optimise_every,
+                noise_sigma=self.noise.sigma,
+                optimisations=self.optimisations,
+                rewards_stored=self.rewards_stored)
+
+  def _save(self, path: str) -> None:
+    carl_memory.save_state(path, self.agent.get_networks(),
+                           self.memory.get_state(), self._meta())
+
+  def _load(self, path: str) -> None:
+    networks, memory, meta = carl_memory.load_state(path)
+    if (meta.get('input_size') != self.hparams.input_size or
+        meta.get('output_size') != self.hparams.output_size):
+      raise ValueError(
+          f'{path}: saved for {meta.get("input_size")} inputs and '
+          f'{meta.get("output_size")} outputs, this session has '
+          f'{self.hparams.input_size} and {self.hparams.output_size}')
+    self.agent.set_networks(networks)
+    self.memory.set_state(memory)
+    self.reward_scale = float(meta.get('reward_scale', self.reward_scale))
+    self.optimise_every = int(meta.get('optimise_every', self.optimise_every))
+    self.noise.sigma = float(meta.get('noise_sigma', self.noise.sigma))
+    self.optimisations = int(meta.get('optimisations', 0))
+    self.rewards_stored = int(meta.get('rewards_stored', 0))
+    self._publish_actor()
+
+  def handlers(self) -> Dict[str, Callable]:
+    """OSC command name -> method, for osc_control.CommandRouter."""
+    return {
+        'carl/reward': self.reward,
+        'carl/randomise_actor': self.randomise_actor,
+        'carl/randomise_critic': self.randomise_critic,
+        'carl/clear_memory': self.clear_memory,
+        'carl/reward_scale': self.set_reward_scale,
+        'carl/optimise_every': self.set_optimise_every,
+        'carl/noise': self.set_noise,
+        'carl/input': self.set_input,
+        'carl/save': self.save,
+        'carl/load': self.load,
+    }
+
+
+def mean_distance(actor: carl_policy.NumpyActor, inputs: np.ndarray,
+                  target: Callable[[np.ndarray], np.ndarray]) -> float:
+  """Mean Euclidean distance of the actor's outputs to target(inputs).
+
+  Args:
+    inputs: ``[N, input_size]``; target maps them to ``[N, output_size]``.
+  """
+  return float(np.mean(np.linalg.norm(actor(inputs) - target(inputs),
+                                      axis=1)))
+
