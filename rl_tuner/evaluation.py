@@ -1,0 +1,197 @@
+"""Evaluation at the paper's scale: Table 1 statistics of sampled compositions.
+
+Protocol (Jaques et al. 2017, Table 1): each composition is 32 steps, primed
+with a random note (uniform over the 36 pitch actions, zero LSTM state), and
+its next event is SAMPLED from the model's softmax: softmax of the Note RNN's
+logits for the untuned model, of Q or Psi values for Q/Psi, and of
+G(s, .) + log p(.|s) for G (the policy G learning acts by). Compositions are
+generated in batches by one compiled function.
+
+For each model: the rl_tuner.rewards.statistics metrics, the mean
+log p(a|s) per note under the Note RNN (the frozen reward RNN), and the mean
+music-theory reward r_MT per composition.
+"""
+
+import collections
+import datetime
+import os
+import re
+import time
+from typing import Dict, Optional
+
+import numpy as np
+
+from rl_tuner import encoding
+from rl_tuner import melody_env
+from rl_tuner import melody_sampler
+from rl_tuner import rl_tuner_runner
+from rl_tuner.note_rnn import note_rnn_loader
+from rl_tuner.rewards import statistics
+
+Model = collections.namedtuple('Model', ['name', 'sampler', 'key',
+                                         'reward_mode', 'algorithm'])
+
+
+def parse_checkpoints(spec: str) -> Dict[str, str]:
+  """Parses ``"name=dir,name=dir"``.
+
+  Raises:
+    ValueError: naming a malformed entry or a repeated name.
+  """
+  out = {}
+  for item in filter(None, (s.strip() for s in (spec or '').split(','))):
+    if '=' not in item:
+      raise ValueError(f'expected name=dir, got {item!r}')
+    name, directory = (s.strip() for s in item.split('=', 1))
+    if not name or not directory:
+      raise ValueError(f'expected name=dir, got {item!r}')
+    if name in out:
+      raise ValueError(f'model name {name!r} given twice')
+    out[name] = directory
+  if not out:
+    raise ValueError('no checkpoints given')
+  return out
+
+
+def load_model(name: str, directory: str) -> Model:
+  """A sampler for a tuned RL Tuner dir or an untuned Note RNN dir.
+
+  Raises:
+    FileNotFoundError, ValueError: from the loaders, naming the directory.
+  """
+  if rl_tuner_runner.is_tuned_checkpoint(directory):
+    agent = rl_tuner_runner.load_tuned_agent(directory, replay_memory_size=1,
+                                             priming='random')
+    return Model(name, agent.sampler(priming='random'), agent.key,
+                 agent.hparams.reward_mode, agent.hparams.algorithm)
+  note_rnn = note_rnn_loader.NoteRNNLoader(directory).load(
+      'note_rnn', trainable=False)
+  return Model(name, melody_sampler.MelodySampler(note_rnn, note_rnn,
+                                                  'note_rnn', None),
+               encoding.C_MAJOR, 'music_theory_all', 'note_rnn')
+
+
+def evaluate(model: Model, num_compositions: int, seed: int = 0,
+             batch_size: int = 10_000) -> Dict[str, float]:
+  """Table 1 statistics of ``num_compositions`` sampled compositions.
+
+  Returns:
+    {metric: value}: the StatisticsAccumulator result, plus
+    'mean_log_p_note_rnn' (per note), 'mean_music_theory_reward' (per
+    composition, overriding the accumulator's if it has one, so every model
+    is judged by the same reward function), 'num_compositions', 'algorithm'
+    and 'seconds'.
+  """
+  start = time.perf_counter()
+  accumulator = statistics.StatisticsAccumulator(model.key)
+  log_p_sum, r_mt_sum, done = 0.0, 0.0, 0
+  for i in range(0, num_compositions, batch_size):
+    n = min(batch_size, num_compositions - i)
+    out = model.sampler.generate(n, seed=seed * 1_000_003 + i, sample=True,
+                                 batch_size=n)
+    accumulator.add(out.actions)
+    log_p_sum += float(out.log_p.sum())
+    env = melody_env.MelodyEnv(n, model.key, model.reward_mode,
+                               out.actions.shape[1])
+    r_mt_sum += float(sum(env.step(out.actions[:, t]).reward.sum()
+                          for t in range(out.actions.shape[1])))
+    done += n
+  result = {k: (float(v) if isinstance(v, (int, float, np.number)) else v)
+            for k, v in accumulator.result().items()}
+  result.update(
+      mean_log_p_note_rnn=log_p_sum / (done * out.actions.shape[1]),
+      mean_music_theory_reward=r_mt_sum / done, num_compositions=done,
+      algorithm=model.algorithm, seconds=time.perf_counter() - start)
+  return result
+
+
+def _norm(name: str) -> str:
+  return re.sub(r'[^a-z0-9]', '', name.lower())
+
+
+def paper_column(name: str) -> Optional[Dict[str, float]]:
+  """The paper's Table 1 column for a model name ('note_rnn', 'Q', ...)."""
+  for paper_name, column in statistics.PAPER_TABLE_1.items():
+    if _norm(paper_name) == _norm(name):
+      return column
+  return None
+
+
+def _fmt(value) -> str:
+  if value is None:
+    return '-'
+  if isinstance(value, float):
+    return f'{value:.3g}' if abs(value) < 1000 else f'{value:.0f}'
+  return str(value)
+
+
+def markdown_table(results: Dict[str, Dict[str, float]],
+                   header: str = '') -> str:
+  """Rows = metrics; per model two columns: ours and the paper's."""
+  metrics = []
+  for r in results.values():
+    for k, v in r.items():
+      if isinstance(v, (int, float)) and k not in metrics and k != 'seconds':
+        metrics.append(k)
+  cols = ['metric']
+  for name in results:
+    cols += [f'{name} (ours)', f'{name} (paper)']
+  lines = [header] if header else []
+  lines += ['| ' + ' | '.join(cols) + ' |',
+            '|' + '---|' * len(cols)]
+  for metric in metrics:
+    row = [metric]
+    for name, r in results.items():
+      paper = paper_column(name) or {}
+      row += [_fmt(r.get(metric)), _fmt(paper.get(metric))]
+    lines.append('| ' + ' | '.join(row) + ' |')
+  return '\n'.join(lines) + '\n'
+
+
+def write_text(path: str, text: str) -> str:
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  tmp = path + '.tmp'
+  with open(tmp, 'w') as f:
+    f.write(text)
+  os.replace(tmp, path)
+  return path
+
+
+def write_outputs(results: Dict[str, Dict[str, float]], output_dir: str,
+                  command: str = '') -> Dict[str, str]:
+  """Writes eval.json, table.md and comparison.png into ``output_dir``."""
+  from rl_tuner import figures  # pylint: disable=g-import-not-at-top
+  stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
+      '%Y-%m-%d %H:%M UTC')
+  header = (f'Evaluation of {next(iter(results.values()))["num_compositions"]}'
+            f' sampled compositions per model ({stamp}).\n'
+            + (f'Command: `{command}`\n' if command else ''))
+  paths = {
+      'json': rl_tuner_runner._write_json(  # pylint: disable=protected-access
+          os.path.join(output_dir, 'eval.json'), results),
+      'table': write_text(os.path.join(output_dir, 'table.md'),
+                          markdown_table(results, header)),
+  }
+  paper_metrics = sorted({k for col in statistics.PAPER_TABLE_1.values()
+                          for k in col})
+  paper = {name: paper_column(name) or {} for name in results}
+  paths['figure'] = figures.plot_metric_comparison(
+      results, paper, paper_metrics,
+      os.path.join(output_dir, 'comparison.png'))
+  return paths
+
+
+def evaluate_checkpoints(checkpoints: Dict[str, str], num_compositions: int,
+                         seed: int = 0, batch_size: int = 10_000,
+                         log=print) -> Dict[str, Dict[str, float]]:
+  """Evaluates every ``name -> dir`` in order."""
+  results = {}
+  for name, directory in checkpoints.items():
+    model = load_model(name, directory)
+    results[name] = evaluate(model, num_compositions, seed, batch_size)
+    log(f'{name}: {num_compositions} compositions in '
+        f'{results[name]["seconds"]:.1f} s; r_MT '
+        f'{results[name]["mean_music_theory_reward"]:.2f}, log p '
+        f'{results[name]["mean_log_p_note_rnn"]:.3f}')
+  return results
+

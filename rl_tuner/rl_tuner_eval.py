@@ -1,0 +1,62 @@
+r"""Evaluates models at the paper's scale and writes Table 1 beside the paper's.
+
+  bazel run //rl_tuner:rl_tuner_eval -- \
+      --checkpoints=note_rnn=rl_tuner/note_rnn/pretrained,q=out/q,psi=out/psi,g=out/g \
+      --num_compositions=100000 --output_dir=out/eval
+
+Each directory is either an untuned Note RNN checkpoint or the output of
+rl_tuner_train. Compositions are 32 steps, primed with a random note, the next
+event sampled from the model's softmax (for G: softmax of G + log p). Writes
+OUT/eval.json, OUT/table.md (ours beside the paper's) and OUT/comparison.png.
+"""
+
+import sys
+
+from absl import app
+from absl import flags
+
+from rl_tuner import evaluation
+from rl_tuner import paths
+
+_CHECKPOINTS = flags.DEFINE_string(
+    'checkpoints', f'note_rnn={paths.DEFAULT_NOTE_RNN_CHECKPOINT_DIR}',
+    'Comma list name=dir (Note RNN or tuned RL Tuner directories).')
+_NUM_COMPOSITIONS = flags.DEFINE_integer(
+    'num_compositions', 100_000, 'Compositions per model (paper: 100,000).')
+_OUTPUT_DIR = flags.DEFINE_string('output_dir', 'output/rl_tuner_eval',
+                                  'Where eval.json, table.md and the figure go.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', 10_000,
+                                   'Compositions generated per compiled call.')
+_SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  for flag in (_NUM_COMPOSITIONS, _BATCH_SIZE):
+    if flag.value <= 0:
+      raise app.UsageError(f'--{flag.name} must be > 0, got {flag.value}')
+  try:
+    checkpoints = {
+        name: paths.resolve_user_path(d) for name, d in
+        evaluation.parse_checkpoints(_CHECKPOINTS.value).items()}
+    models = {name: evaluation.load_model(name, d)
+              for name, d in checkpoints.items()}
+  except (OSError, ValueError) as e:
+    raise app.UsageError(f'--checkpoints: {e}') from e
+  results = {}
+  for name, model in models.items():
+    results[name] = evaluation.evaluate(model, _NUM_COMPOSITIONS.value,
+                                        _SEED.value, _BATCH_SIZE.value)
+    print(f'{name}: {_NUM_COMPOSITIONS.value} compositions in '
+          f'{results[name]["seconds"]:.1f} s', flush=True)
+  written = evaluation.write_outputs(
+      results, paths.resolve_user_path(_OUTPUT_DIR.value),
+      command=' '.join(['rl_tuner_eval'] + sys.argv[1:]))
+  with open(written['table']) as f:
+    print(f.read())
+  print('\n'.join(written.values()))
+
+
+if __name__ == '__main__':
+  app.run(main)
