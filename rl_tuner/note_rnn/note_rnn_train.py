@@ -1,0 +1,111 @@
+r"""Trains the Note RNN on real melodies (maximum likelihood).
+
+Example (the shipped checkpoint's command is in
+rl_tuner/note_rnn/pretrained/training_record.json):
+
+  bazel run //rl_tuner/note_rnn:note_rnn_train -- \
+    --corpus=essenFolksong --output_dir=/tmp/note_rnn --num_steps=3000
+
+  # Your own melodies (MIDI or ABC files or directories), bigger model:
+  bazel run //rl_tuner/note_rnn:note_rnn_train -- --corpus=~/midi \
+    --output_dir=out/my_rnn --hparams="layer_sizes=256:256,batch_size=64"
+
+Running again with the same --output_dir resumes from the last checkpoint.
+With --export_dir the final weights (no optimiser) are written there with
+training_record.json (command, data, steps, validation metrics and the bigram
+baseline's); the directory is then usable as --note_rnn_checkpoint_dir.
+"""
+
+import datetime
+import os
+import shlex
+import sys
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from rl_tuner import paths
+from rl_tuner.note_rnn import bigram_baseline
+from rl_tuner.note_rnn import melody_pipeline
+from rl_tuner.note_rnn import note_rnn_trainer
+
+FLAGS = flags.FLAGS
+flags.DEFINE_list('corpus', ['essenFolksong'],
+                  'Comma-separated music21 collections '
+                  f'({", ".join(melody_pipeline.MUSIC21_COLLECTIONS)}) and/or '
+                  'paths to ABC/MIDI files or directories.')
+flags.DEFINE_string('output_dir', None, 'Checkpoints and summaries.')
+flags.DEFINE_string('export_dir', None,
+                    'If set, the final weights and training_record.json are '
+                    'exported here.')
+flags.DEFINE_string('hparams', '', 'Overrides, e.g. "batch_size=64,'
+                    'layer_sizes=256:256" (see NoteRNNHParams).')
+flags.DEFINE_integer('num_steps', 3000, 'Total training steps.', lower_bound=1)
+flags.DEFINE_integer('eval_every', 500, 'Steps between validations.',
+                     lower_bound=1)
+flags.DEFINE_integer('log_every', 100, 'Steps between progress logs.',
+                     lower_bound=1)
+flags.DEFINE_integer('checkpoint_every', 500, 'Steps between checkpoints.',
+                     lower_bound=1)
+flags.DEFINE_float('validation_fraction', 0.1,
+                   'Fraction of tunes held out for validation.')
+flags.DEFINE_string('cache_dir', melody_pipeline.default_cache_dir(),
+                    'Cache of encoded melodies ("" disables).')
+flags.mark_flag_as_required('output_dir')
+
+
+def _source(s):
+  return s if s in melody_pipeline.MUSIC21_COLLECTIONS else (
+      paths.resolve_user_path(s))
+
+
+def main(argv):
+  del argv
+  try:
+    hparams = note_rnn_trainer.parse_hparams(FLAGS.hparams)
+    config = melody_pipeline.PipelineConfig(
+        validation_fraction=FLAGS.validation_fraction)
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  dataset = melody_pipeline.load_dataset(
+      [_source(s) for s in FLAGS.corpus], config,
+      cache_dir=FLAGS.cache_dir and paths.resolve_user_path(FLAGS.cache_dir))
+  logging.info('Data: %s', dataset.stats)
+  train_w = melody_pipeline.make_windows(dataset.train, hparams.window_steps,
+                                         hparams.window_stride)
+  val_w = melody_pipeline.make_windows(dataset.validation,
+                                       hparams.window_steps,
+                                       hparams.window_steps)
+  bigram = bigram_baseline.BigramModel().fit(dataset.train).evaluate(
+      val_w, hparams.skip_first_steps)
+  logging.info('Bigram baseline on validation: %s', bigram)
+
+  trainer = note_rnn_trainer.NoteRNNTrainer(
+      hparams, paths.resolve_user_path(FLAGS.output_dir))
+  trainer.restore_or_initialize()
+  metrics = trainer.train(train_w, val_w, FLAGS.num_steps,
+                          eval_every=FLAGS.eval_every,
+                          log_every=FLAGS.log_every,
+                          checkpoint_every=FLAGS.checkpoint_every)
+  logging.info('Final validation: %s (bigram: %s)', metrics, bigram)
+  if FLAGS.export_dir:
+    stats = dict(dataset.stats)
+    stats.pop('cache', None)
+    record = {
+        'command': ' '.join(shlex.quote(a) for a in sys.argv),
+        'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec='seconds'),
+        'steps': metrics['step'], 'hparams': hparams.to_dict(),
+        'data': {**stats, 'train_windows': len(train_w),
+                 'validation_windows': len(val_w)},
+        'validation': metrics,
+        'bigram_baseline': {**bigram, 'smoothing': 'add-one'},
+    }
+    path = note_rnn_trainer.export_model(
+        trainer.model, paths.resolve_user_path(FLAGS.export_dir), record)
+    logging.info('Exported %s', path)
+
+
+if __name__ == '__main__':
+  app.run(main)
