@@ -1,0 +1,70 @@
+"""Tests for the Table 1 evaluation (tiny models, few compositions)."""
+
+import json
+import os
+
+from absl.testing import absltest
+import numpy as np
+
+from rl_tuner import evaluation
+from rl_tuner import rl_tuner
+from rl_tuner import rl_tuner_hparams
+from rl_tuner.rewards import statistics
+from tests.rl_tuner import testing_utils
+
+
+class EvaluationTest(absltest.TestCase):
+
+  def test_parse_checkpoints(self):
+    self.assertEqual(evaluation.parse_checkpoints('a=/x, q=y/z'),
+                     {'a': '/x', 'q': 'y/z'})
+    for bad, message in (('a', 'name=dir'), ('a=x,a=y', 'twice'),
+                         ('', 'no checkpoints'), ('=x', 'name=dir')):
+      with self.assertRaisesRegex(ValueError, message):
+        evaluation.parse_checkpoints(bad)
+
+  def test_markdown_table_puts_the_paper_beside_ours(self):
+    paper_name, column = next(iter(statistics.PAPER_TABLE_1.items()))
+    metric, paper_value = next(iter(column.items()))
+    table = evaluation.markdown_table(
+        {paper_name: {metric: 12.5, 'mean_log_p_note_rnn': -1.0},
+         'mine': {metric: 3.0}})
+    lines = table.splitlines()
+    self.assertEqual(
+        lines[0], f'| metric | {paper_name} (ours) | {paper_name} (paper) | '
+        'mine (ours) | mine (paper) |')
+    self.assertIn(f'| {metric} | 12.5 | {evaluation._fmt(paper_value)} | 3 '
+                  '| - |', lines)
+    self.assertIn('| mean_log_p_note_rnn | -1 | - | - | - |', lines)
+
+  def test_evaluates_untuned_and_tuned_models(self):
+    tmp = self.create_tempdir().full_path
+    note_rnn_dir = testing_utils.make_tiny_note_rnn(os.path.join(tmp, 'rnn'))
+    agent = rl_tuner.RLTuner.from_note_rnn_checkpoint(
+        rl_tuner_hparams.RLTunerHParams(
+            algorithm='g', num_compositions_in_parallel=2,
+            replay_memory_size=128),
+        note_rnn_dir, np.array(testing_utils.PRIMER_ACTIONS))
+    agent.train(64)
+    agent.save_model_and_figs(os.path.join(tmp, 'g'), num_figures=1)
+    results = evaluation.evaluate_checkpoints(
+        {'note_rnn': note_rnn_dir, 'g': os.path.join(tmp, 'g')},
+        num_compositions=50, batch_size=20, log=lambda _: None)
+    self.assertEqual(results['g']['algorithm'], 'g')
+    self.assertEqual(results['note_rnn']['algorithm'], 'note_rnn')
+    for r in results.values():
+      self.assertEqual(r['num_compositions'], 50)
+      # A near-uniform tiny model: log p per note near log(1/38) = -3.64.
+      self.assertBetween(r['mean_log_p_note_rnn'], -4.5, -3.0)
+      self.assertTrue(np.isfinite(r['mean_music_theory_reward']))
+    written = evaluation.write_outputs(results, os.path.join(tmp, 'eval'),
+                                       command='rl_tuner_eval --x')
+    with open(written['json']) as f:
+      self.assertEqual(set(json.load(f)), {'note_rnn', 'g'})
+    with open(written['table']) as f:
+      self.assertIn('Command: `rl_tuner_eval --x`', f.read())
+    self.assertTrue(os.path.exists(written['figure']))
+
+
+if __name__ == '__main__':
+  absltest.main()
