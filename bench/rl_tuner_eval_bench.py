@@ -22,7 +22,7 @@ _CHECKPOINT_DIR = flags.DEFINE_string(
     'checkpoint_dir', paths.DEFAULT_NOTE_RNN_CHECKPOINT_DIR,
     'A Note RNN or tuned RL Tuner directory.')
 _NUM = flags.DEFINE_integer('num_compositions', 100_000, 'Compositions.')
-_BATCH_SIZES = flags.DEFINE_list('batch_sizes', ['10000'],
+_BATCH_SIZES = flags.DEFINE_list('batch_sizes', ['5000'],
                                  'Compositions per compiled call.')
 
 

@@ -72,7 +72,7 @@ def load_model(name: str, directory: str) -> Model:
 
 
 def evaluate(model: Model, num_compositions: int, seed: int = 0,
-             batch_size: int = 10_000) -> Dict[str, float]:
+             batch_size: int = 5000) -> Dict[str, float]:
   """Table 1 statistics of ``num_compositions`` sampled compositions.
 
   Returns:
@@ -182,7 +182,7 @@ def write_outputs(results: Dict[str, Dict[str, float]], output_dir: str,
 
 
 def evaluate_checkpoints(checkpoints: Dict[str, str], num_compositions: int,
-                         seed: int = 0, batch_size: int = 10_000,
+                         seed: int = 0, batch_size: int = 5000,
                          log=print) -> Dict[str, Dict[str, float]]:
   """Evaluates every ``name -> dir`` in order."""
   results = {}

@@ -212,6 +212,6 @@ class MelodySampler:
       log_ps.append(lp.numpy())
       if with_probabilities:
         probs.append(pr.numpy())
-    return Composition(np.concatenate(actions), 
+    return Composition(np.concatenate(actions),
                        np.concatenate(probs) if with_probabilities else None,
                        np.concatenate(log_ps))

@@ -5,7 +5,8 @@ r"""Reproduces the paper's Table 1 end to end from the shipped Note RNN.
 Trains Q, Psi and G for --num_steps (paper: 1,000,000) with the paper's
 settings (rl_tuner_hparams.CONFIGS['paper']: discount 0.5, minibatch 32 every
 5 steps, target rate 0.01, reward_scaler 2 = 1/c with c = 0.5, epsilon 1.0 ->
-0.1 over half the run), evaluates --num_compositions (paper: 100,000) sampled
+0.1 over half the run; training compositions primed with a random note like
+the evaluation's), evaluates --num_compositions (paper: 100,000) sampled
 compositions of each and of the untuned Note RNN, and writes the table (with
 the command and the date) to --table_path (default docs/rl_tuner_table_1.md).
 Training runs resume if interrupted (run the same command again).
@@ -51,21 +52,25 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   try:
-    base = rl_tuner_hparams.parse_hparams(_HPARAMS.value)
+    # Training compositions are primed like the evaluation's (a random
+    # note); epsilon anneals over half the run, as in the paper.
+    base = rl_tuner_hparams.parse_hparams(
+        f'priming=random,exploration_period={max(_NUM_STEPS.value // 2, 1)}')
+    base = rl_tuner_hparams.parse_hparams(_HPARAMS.value, base=base)
     for algorithm in _ALGORITHMS.value:
       rl_tuner_hparams.parse_hparams(f'algorithm={algorithm}', base=base)
   except ValueError as e:
     raise app.UsageError(f'--hparams/--algorithms: {e}') from e
   out = paths.resolve_user_path(_OUTPUT_DIR.value)
   note_rnn_dir = paths.resolve_user_path(_NOTE_RNN_DIR.value)
-  primer = midi_io.load_primer_actions(
+  primer = (midi_io.load_primer_actions(
       paths.resolve_user_path(_MIDI_PRIMER.value))
+            if base.priming == 'midi' else None)
   checkpoints = {'note_rnn': note_rnn_dir}
   for algorithm in _ALGORITHMS.value:
     start = time.time()
     hparams = rl_tuner_hparams.parse_hparams(
-        f'algorithm={algorithm},seed={_SEED.value},'
-        f'exploration_period={max(_NUM_STEPS.value // 2, 1)}', base=base)
+        f'algorithm={algorithm},seed={_SEED.value}', base=base)
     agent = rl_tuner_lib.RLTuner.from_note_rnn_checkpoint(
         hparams, note_rnn_dir, primer)
     steps = _NUM_STEPS.value
