@@ -32,7 +32,8 @@ class MelodyEnv:
       reward mode is unknown.
   """
 
-  def __init__(self, batch_size: int, key: encoding.KeyConfig = encoding.C_MAJOR,
+  def __init__(self, batch_size: int,
+               key: encoding.KeyConfig = encoding.C_MAJOR,
                reward_mode: str = 'music_theory_all',
                composition_length: int = encoding.COMPOSITION_LENGTH):
     if batch_size <= 0 or composition_length <= 0:

@@ -54,7 +54,8 @@ def load_primer_actions(path: str, max_steps: Optional[int] = 32) -> np.ndarray:
                      f'{e}') from e
   if not len(melody):  # pylint: disable=g-explicit-length-test
     raise ValueError(f'MIDI primer {path!r} holds no melody')
-  melody.squash(encoding.MIN_PITCH, encoding.MAX_PITCH + 1, transpose_to_key=None)
+  melody.squash(encoding.MIN_PITCH, encoding.MAX_PITCH + 1,
+                transpose_to_key=None)
   actions = encoding.melody_events_to_actions(list(melody))
   return actions[:max_steps] if max_steps else actions
 

@@ -39,8 +39,9 @@ _NUM_STEPS = flags.DEFINE_integer('num_steps', 1_000_000,
 _NUM_COMPOSITIONS = flags.DEFINE_integer('num_compositions', 100_000,
                                          'Evaluated compositions per model.')
 _HPARAMS = flags.DEFINE_string('hparams', '', 'RLTunerHParams overrides.')
-_OUTPUT_DIR = flags.DEFINE_string('output_dir', 'output/reproduce',
-                                  'Runs go to OUT/<algorithm>, eval to OUT/eval.')
+_OUTPUT_DIR = flags.DEFINE_string(
+    'output_dir', 'output/reproduce',
+    'Runs go to OUT/<algorithm>, eval to OUT/eval.')
 _TABLE_PATH = flags.DEFINE_string(
     'table_path', os.path.join(os.path.dirname(paths.DEFAULT_MIDI_PRIMER),
                                '..', '..', 'docs', 'rl_tuner_table_1.md'),

@@ -23,8 +23,9 @@ _CHECKPOINTS = flags.DEFINE_string(
     'Comma list name=dir (Note RNN or tuned RL Tuner directories).')
 _NUM_COMPOSITIONS = flags.DEFINE_integer(
     'num_compositions', 100_000, 'Compositions per model (paper: 100,000).')
-_OUTPUT_DIR = flags.DEFINE_string('output_dir', 'output/rl_tuner_eval',
-                                  'Where eval.json, table.md and the figure go.')
+_OUTPUT_DIR = flags.DEFINE_string(
+    'output_dir', 'output/rl_tuner_eval',
+    'Where eval.json, table.md and the figure go.')
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 5000,
                                    'Compositions generated per compiled call.')
 _SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')

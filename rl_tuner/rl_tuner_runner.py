@@ -27,7 +27,7 @@ import dataclasses
 import json
 import os
 import time
-from typing import Dict, Optional
+from typing import Dict
 
 from absl import logging
 import numpy as np
