@@ -19,6 +19,7 @@ so tests run on a fake clock.
 import collections
 import dataclasses
 import logging
+import os
 import threading
 import time
 from typing import Callable, Deque, Iterable, List, Optional, Tuple
@@ -277,6 +278,26 @@ class Clock(_TickDispatcher):
         break
       now = self._time()
     return now
+
+
+def try_realtime_priority(priority: int = 10) -> bool:
+  """Puts the calling thread on the SCHED_FIFO real-time scheduler (Linux).
+
+  Audio software does the same for its clock thread so that other busy
+  processes cannot delay a tick. Needs root or CAP_SYS_NICE/rtprio limits;
+  without them it logs and returns False (the clock still works).
+
+  Args:
+    priority: SCHED_FIFO priority, 1-99 (10: above normal threads, well
+      below kernel threads).
+  """
+  try:
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    return True
+  except (AttributeError, OSError) as e:
+    logging.warning('real-time priority unavailable (%s); ticks may be late '
+                    'under load', e)
+    return False
 
 
 class FakeTime:

@@ -1,0 +1,144 @@
+r"""Tick jitter of the realtime clock while CARL learns and OSC floods in.
+
+Lateness = the time a tick's callbacks start minus its deadline, measured on
+time.monotonic. Each scenario runs the clock on the main thread with CARL's
+hot path (numpy actor + OU noise -> a sink) and the OSC command drain as tick
+callbacks; CARL's learner runs in its worker thread (one DDPG step requested
+every tick, so it is busy most of the time), and the OSC server in its own
+thread, fed by a separate sender process (a flood of valid and malformed
+datagrams on loopback, bounded in count and time).
+
+Run:
+  PYTHONPATH=. .venv/bin/python bench/sonification_bench.py
+  PYTHONPATH=. .venv/bin/python bench/sonification_bench.py --ticks=10000 \
+      --period_ms=2 --slow_ticks=50 --switch_interval_ms=0.5
+
+Target (issue 6): p99 < 2 ms over 10,000 ticks while learning.
+"""
+
+import multiprocessing
+import sys
+import time
+
+from absl import app
+from absl import flags
+
+from sonification import carl
+from sonification import carl_hparams
+from sonification import carl_remote
+from sonification import carl_session
+from sonification import clock
+from sonification import osc_control
+from sonification import sinks
+
+FLAGS = flags.FLAGS
+flags.DEFINE_integer('ticks', 10_000, 'ticks per fast scenario')
+flags.DEFINE_float('period_ms', 2.0, 'tick period of the fast scenarios, ms')
+flags.DEFINE_integer('slow_ticks', 50, 'ticks of the real 150 bpm scenario '
+                     '(200 ms each; 0 skips it)')
+flags.DEFINE_integer('flood_messages', 20_000, 'datagrams in the OSC flood')
+flags.DEFINE_float('flood_seconds', 10.0, 'the flood is spread over this')
+flags.DEFINE_list('learners', ['process', 'thread'], 'CARL learner kinds '
+                  'to measure: process (carl_remote) and/or thread')
+flags.DEFINE_bool('realtime', True, 'run the clock thread with SCHED_FIFO '
+                  'priority (clock.try_realtime_priority)')
+flags.DEFINE_float('switch_interval_ms', 0.5, 'sys.setswitchinterval for the '
+                   'clock process (Python default 5 ms); 0 keeps the default')
+
+
+def _flood(port: int, count: int, seconds: float) -> None:
+  """Sender process: valid and malformed datagrams, paced over seconds."""
+  import socket  # pylint: disable=g-import-not-at-top
+  from pythonosc import udp_client  # pylint: disable=g-import-not-at-top
+  client = udp_client.SimpleUDPClient('127.0.0.1', port)
+  sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+  kinds = [
+      lambda i: client.send_message('/carl/input', [i % 7 / 7, 0.5, 0.25]),
+      lambda i: client.send_message('/carl/reward', [1.0 if i % 2 else -1.0]),
+      lambda i: sock.sendto(b'\x00garbage' * (i % 5), ('127.0.0.1', port)),
+      lambda i: client.send_message('/no/such/address', [i]),
+      lambda i: client.send_message('/carl/noise', ['loud']),
+  ]
+  start = time.monotonic()
+  for i in range(count):
+    kinds[i % len(kinds)](i)
+    due = start + seconds * (i + 1) / count
+    delay = due - time.monotonic()
+    if delay > 0:
+      time.sleep(delay)
+
+
+def _scenario(name, ticks, period_s, learn, flood, hp, learner='process'):
+  agent = (carl_remote.RemoteAgent(hp) if learner == 'process' else
+           carl.make_agent(hp))
+  session = carl_session.CarlSession(agent, sink=sinks.RecordingSink())
+  session.sink = sinks.Sink()  # discard output (no device here).
+  for _ in range(hp.memory_size):
+    session.reward(1.0)
+  session.set_optimise_every(1 if learn else hp.optimise_every_max)
+  server = osc_control.OscControlServer(port=0).start()
+  router = osc_control.CommandRouter(session.handlers())
+  bpm = 60.0 * 4 / 8 / period_s
+  ck = clock.Clock(bpm=bpm)
+  ck.add_callback(lambda tick: router.drain(server.commands))
+  ck.add_callback(session.on_tick)
+  session.start()
+  # Warm up: the first train step traces the tf.function.
+  session.on_tick(clock.Tick(0, 0, 1, 0.125, 0, 0, bpm))
+  session.wait_idle(60.0)
+  sender = None
+  if flood:
+    sender = multiprocessing.Process(
+        target=_flood, args=(server.port, FLAGS.flood_messages,
+                             min(FLAGS.flood_seconds, ticks * period_s)))
+    sender.start()
+  optimisations = session.optimisations
+  t0 = time.monotonic()
+  ck.run(num_ticks=ticks)
+  wall = time.monotonic() - t0
+  if sender is not None:
+    sender.join(30.0)
+  session.close(save=False)
+  if learner == 'process':
+    agent.close()
+  server.close()
+  s = ck.jitter.summary()
+  return dict(name=f'{name} [{learner}]', ticks=s['count'], period_ms=period_s * 1e3,
+              p50=s['p50_ms'], p99=s['p99_ms'], max=s['max_ms'],
+              wall=wall, opt=session.optimisations - optimisations,
+              osc=server.stats['datagrams'], bad=server.malformed,
+              handled=router.stats['handled'])
+
+
+def main(argv):
+  del argv
+  if FLAGS.switch_interval_ms > 0:
+    sys.setswitchinterval(FLAGS.switch_interval_ms / 1e3)
+  realtime = FLAGS.realtime and clock.try_realtime_priority()
+  hp = carl_hparams.CarlHParams(seed=0)
+  fast = FLAGS.period_ms / 1e3
+  rows = [_scenario('idle (no learning)', FLAGS.ticks, fast, False, False,
+                    hp)]
+  for learner in FLAGS.learners:
+    rows += [
+        _scenario('CARL learning', FLAGS.ticks, fast, True, False, hp,
+                  learner),
+        _scenario('CARL learning + OSC flood', FLAGS.ticks, fast, True, True,
+                  hp, learner),
+    ]
+  if FLAGS.slow_ticks:
+    rows.append(_scenario('150 bpm, learning + flood', FLAGS.slow_ticks, 0.2,
+                          True, True, hp, FLAGS.learners[0]))
+  print(f'switch interval {sys.getswitchinterval() * 1e3:.2f} ms, '
+        f'real-time clock thread: {realtime}')
+  print('| scenario | ticks | period ms | p50 ms | p99 ms | max ms | '
+        'DDPG steps | OSC datagrams (malformed) | commands run |')
+  print('|---|---|---|---|---|---|---|---|---|')
+  for r in rows:
+    print(f"| {r['name']} | {r['ticks']} | {r['period_ms']:.1f} | "
+          f"{r['p50']:.3f} | {r['p99']:.3f} | {r['max']:.3f} | {r['opt']} | "
+          f"{r['osc']} ({r['bad']}) | {r['handled']} |")
+
+
+if __name__ == '__main__':
+  app.run(main)
