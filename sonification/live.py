@@ -1,0 +1,154 @@
+r"""Live sessions on the realtime clock, controlled over OSC.
+
+  bazel run //sonification:live -- --carl --ticks=400 --osc_out=127.0.0.1:57120
+  bazel run //sonification:live -- --melody --checkpoint=out/q --seconds=30 \
+      --midi_port=virtual:rl-tuner
+  bazel run //sonification:live -- --program=beat.gos --midi_port=virtual:rl
+
+Exactly one of --program, --melody, --carl. OSC control listens on
+--osc_host:--osc_port (see sonification/osc_control.py for the address
+table). --ticks/--seconds bound headless runs. CARL autosaves to
+--state_dir every --autosave_bars bars and restores from it at start.
+"""
+
+import os
+import sys
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from sonification import carl_hparams
+from sonification import carl_session
+from sonification import clock as clock_lib
+from sonification import live_session
+from sonification import melody_stream
+from sonification import osc_control
+from sonification import sinks as sinks_lib
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('program', None, 'a Rubber Gosling program (.gos) to run '
+                    'live with the beat agent')
+flags.DEFINE_bool('melody', False, 'stream RL Tuner melodies note by note')
+flags.DEFINE_string('checkpoint', None, 'RL Tuner run dir (--melody)')
+flags.DEFINE_bool('carl', False, 'run CARL on the OSC input vector')
+flags.DEFINE_integer('ticks', None, 'stop after N ticks')
+flags.DEFINE_float('seconds', None, 'stop after N seconds')
+flags.DEFINE_float('bpm', None, 'tempo (default: the program\'s bpm, 80 qpm '
+                   'for melodies, 120 otherwise)')
+flags.DEFINE_integer('ticks_per_bar', None, 'ticks per bar (default 8; 16 '
+                     'for --melody: sixteenth-note steps)')
+flags.DEFINE_string('osc_host', osc_control.DEFAULT_HOST, 'OSC in: host')
+flags.DEFINE_integer('osc_port', osc_control.DEFAULT_PORT, 'OSC in: UDP port '
+                     '(-1 disables OSC in)')
+flags.DEFINE_string('osc_out', '', 'OSC out: host:port (e.g. '
+                    '127.0.0.1:57120 for SuperCollider)')
+flags.DEFINE_string('midi_port', '', 'MIDI out port name; virtual:NAME makes '
+                    'a virtual port')
+flags.DEFINE_string('wav_out', '', 'render the notes to this WAV at the end')
+flags.DEFINE_string('state_dir', '/tmp/rl_tuner_live', 'CARL save/restore dir')
+flags.DEFINE_integer('autosave_bars', 4, 'CARL autosave every K bars (0 off)')
+flags.DEFINE_string('carl_hparams', '', 'CARL hparams overrides "a=1,b=2"')
+flags.DEFINE_enum('carl_learner', 'process', ['process', 'thread'],
+                  'CARL learner in a child process (no TF in this one) or a '
+                  'thread')
+flags.DEFINE_bool('realtime', True, 'SCHED_FIFO priority for the clock thread '
+                  'when permitted')
+flags.DEFINE_integer('seed', 0, 'random seed')
+
+
+def _carl_app(sink):
+  hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
+  if FLAGS.carl_learner == 'process':
+    from sonification import carl_remote  # pylint: disable=g-import-not-at-top
+    agent = carl_remote.RemoteAgent(hp)
+  else:
+    from sonification import carl  # pylint: disable=g-import-not-at-top
+    agent = carl.make_agent(hp)
+  session = carl_session.CarlSession(
+      agent, sink, state_dir=FLAGS.state_dir,
+      autosave_every_bars=FLAGS.autosave_bars,
+      ticks_per_bar=FLAGS.ticks_per_bar or 8).start()
+  close = session.close
+
+  def close_all():
+    close()
+    if hasattr(agent, 'close'):
+      agent.close()
+    sink.close()
+
+  session.close = close_all
+  return session, 120.0, 8
+
+
+def _melody_app(sink):
+  if not FLAGS.checkpoint:
+    raise app.UsageError('--melody needs --checkpoint=DIR (an RL Tuner run)')
+  from rl_tuner import rl_tuner_runner  # pylint: disable=g-import-not-at-top
+  try:
+    agent = rl_tuner_runner.load_tuned_agent(FLAGS.checkpoint,
+                                             replay_memory_size=1)
+  except (OSError, ValueError) as e:
+    raise app.UsageError(f'--checkpoint: {e}') from e
+  seeds = iter(range(FLAGS.seed, sys.maxsize))
+
+  def generate():
+    return agent.generate_music_sequence(4, sample=True, seed=next(seeds))[0]
+
+  stream = melody_stream.MelodyStream(generate, sink)
+  if not stream.wait_ready(120.0):
+    raise app.UsageError('--melody: the generator produced nothing')
+  return stream, 80.0, 16
+
+
+def _drum_app(sink):
+  from sonification import drum_live  # pylint: disable=g-import-not-at-top
+  try:
+    with open(FLAGS.program) as f:
+      text = f.read()
+  except OSError as e:
+    raise app.UsageError(f'--program: {e}') from e
+  try:
+    session = drum_live.make_drum_session(text)
+  except drum_live.DrumSessionUnavailable as e:
+    raise app.UsageError(str(e)) from e
+  except ValueError as e:
+    raise app.UsageError(f'{FLAGS.program}: {e}') from e
+  return (drum_live.DrumLiveApp(session, sink),
+          float(getattr(session, 'bpm', 120.0) or 120.0), 8)
+
+
+APPS = {'program': _drum_app, 'melody': _melody_app, 'carl': _carl_app}
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments {argv[1:]}')
+  chosen = [name for name, on in (('program', FLAGS.program),
+                                  ('melody', FLAGS.melody),
+                                  ('carl', FLAGS.carl)) if on]
+  if len(chosen) != 1:
+    raise app.UsageError('give exactly one of --program, --melody, --carl')
+  try:
+    sink = live_session.open_sinks(live_session.SinkConfig(
+        FLAGS.midi_port, FLAGS.osc_out, FLAGS.wav_out))
+  except (sinks_lib.SinkError, ValueError) as e:
+    raise app.UsageError(str(e)) from e
+  the_app, bpm, ticks_per_bar = APPS[chosen[0]](sink)
+  clock = clock_lib.Clock(bpm=FLAGS.bpm or bpm,
+                          ticks_per_bar=FLAGS.ticks_per_bar or ticks_per_bar)
+  server = None
+  if FLAGS.osc_port >= 0:
+    server = osc_control.OscControlServer(FLAGS.osc_host, FLAGS.osc_port)
+    logging.info('OSC control on %s:%d', FLAGS.osc_host, server.port)
+  if FLAGS.realtime:
+    clock_lib.try_realtime_priority()
+  stats = live_session.LiveSession(the_app, clock, server).run(
+      num_ticks=FLAGS.ticks, duration_s=FLAGS.seconds)
+  live_session.print_stats(stats)
+  if FLAGS.wav_out and os.path.exists(FLAGS.wav_out):
+    print(f'wrote {FLAGS.wav_out}')
+
+
+if __name__ == '__main__':
+  app.run(main)
