@@ -189,7 +189,9 @@ class Clock(_TickDispatcher):
 
   @property
   def bpm(self) -> float:
-    return self._bpm
+    """Tempo of the next tick (a pending set_bpm included)."""
+    pending = self._pending_bpm
+    return self._bpm if pending is None else pending
 
   @property
   def tick_period_s(self) -> float:

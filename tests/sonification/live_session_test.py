@@ -1,0 +1,109 @@
+"""Tests for the live adapter: LiveSession with OSC on loopback, the melody
+stream and the drum adapter, on a fake clock (no TF)."""
+
+import time
+
+from absl.testing import absltest
+import numpy as np
+from pythonosc import udp_client
+
+from sonification import clock as clock_lib
+from sonification import drum_live
+from sonification import live_session
+from sonification import melody_stream
+from sonification import osc_control
+from sonification import sinks
+
+
+class RecordingApp:
+
+  def __init__(self):
+    self.ticks = []
+    self.modes = []
+    self.closed = False
+
+  def on_tick(self, tick):
+    self.ticks.append(tick.index)
+
+  def handlers(self):
+    return {'drums/mode': lambda i, m: self.modes.append((i, m))}
+
+  def close(self):
+    self.closed = True
+
+
+class LiveSessionTest(absltest.TestCase):
+
+  def test_osc_commands_reach_the_app_and_clock_on_ticks(self):
+    fake = clock_lib.FakeTime(0.0)
+    ck = clock_lib.Clock(bpm=150.0, time_fn=fake.time, sleep_fn=fake.sleep)
+    server = osc_control.OscControlServer(port=0)
+    application = RecordingApp()
+    session = live_session.LiveSession(application, ck, server)
+    server.start()
+    client = udp_client.SimpleUDPClient('127.0.0.1', server.port)
+    self.addCleanup(client._sock.close)  # pylint: disable=protected-access
+    client.send_message('/drums/mode', ['snare', 'predict'])
+    client.send_message('/tempo', [300.0])
+    client.send_message('/stop', [])
+    end = time.monotonic() + 5
+    while server.stats['accepted'] < 3 and time.monotonic() < end:
+      time.sleep(0.005)
+    stats = session.run(num_ticks=10)
+    # All three arrive before tick 0: mode set, tempo 300, then stop after
+    # tick 0's callbacks: one tick delivered.
+    self.assertEqual(stats['ticks'], 1)
+    self.assertEqual(application.modes, [('snare', 'predict')])
+    self.assertEqual(ck.bpm, 300.0)
+    self.assertTrue(application.closed)
+    self.assertEqual(stats['router']['handled'], 3)
+
+  def test_open_sinks(self):
+    self.assertEmpty(live_session.open_sinks(live_session.SinkConfig()).sinks)
+    with self.assertRaisesRegex(ValueError, 'host:port'):
+      live_session.open_sinks(live_session.SinkConfig(osc_out='nowhere'))
+    with self.assertRaises(sinks.SinkError):
+      live_session.open_sinks(live_session.SinkConfig(midi_port='no-port'))
+
+
+class MelodyStreamTest(absltest.TestCase):
+
+  def test_events_to_notes(self):
+    rec = sinks.RecordingSink()
+    # C4 (action 14 -> 60), hold, E4 (18 -> 64), NOTE_OFF.
+    stream = melody_stream.MelodyStream(
+        lambda: np.array([[14, 1, 18, 0]]), rec, prefetch=1)
+    self.assertTrue(stream.wait_ready(5.0))
+    for i in range(4):
+      stream.on_tick(clock_lib.Tick(i, 0, i, i / 16, i / 4, i / 4, 80))
+    stream.close()
+    self.assertEqual(rec.events[:4], [
+        ('note_on', 0.0, 60, 100, 0), ('note_off', 0.5, 60, 0),
+        ('note_on', 0.5, 64, 100, 0), ('note_off', 0.75, 64, 0)])
+
+
+class DrumAdapterTest(absltest.TestCase):
+
+  def test_hits_to_gm_drum_notes(self):
+
+    class FakeDrums:
+
+      def on_tick(self, index):
+        return [('kick', 120)] if index % 2 == 0 else [('snare', 90)]
+
+      def set_mode(self, instrument, mode):
+        pass
+
+    rec = sinks.RecordingSink()
+    adapter = drum_live.DrumLiveApp(FakeDrums(), rec)
+    for i in range(2):
+      adapter.on_tick(clock_lib.Tick(i, 0, i, i / 8, i * 0.2, i * 0.2, 150))
+    # kick (36) at tick 0, released at tick 1 when the snare (38) strikes.
+    self.assertEqual(rec.events, [('note_on', 0.0, 36, 120, 9),
+                                  ('note_off', 0.2, 36, 9),
+                                  ('note_on', 0.2, 38, 90, 9)])
+    self.assertEqual(list(adapter.handlers()), ['drums/mode'])
+
+
+if __name__ == '__main__':
+  absltest.main()
