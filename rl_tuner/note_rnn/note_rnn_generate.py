@@ -52,11 +52,17 @@ def main(argv):
   if FLAGS.primer == 'random':
     primers = melody_generator.random_primers(FLAGS.num_melodies, rng)
   else:
-    primer = midi_io.load_primer_actions(
-        paths.resolve_user_path(FLAGS.midi_primer), max_steps=None)
+    try:
+      primer = midi_io.load_primer_actions(
+          paths.resolve_user_path(FLAGS.midi_primer), max_steps=None)
+    except (FileNotFoundError, ValueError) as e:
+      raise app.UsageError(f'--midi_primer: {e}')
     primers = np.tile(primer, [FLAGS.num_melodies, 1])
-  model = note_rnn_loader.NoteRNNLoader(
-      paths.resolve_user_path(FLAGS.checkpoint_dir)).load('note_rnn')
+  try:
+    model = note_rnn_loader.NoteRNNLoader(
+        paths.resolve_user_path(FLAGS.checkpoint_dir)).load('note_rnn')
+  except (FileNotFoundError, ValueError) as e:
+    raise app.UsageError(f'--checkpoint_dir: {e}')
   actions, probs = melody_generator.generate(
       model, primers, FLAGS.num_steps, FLAGS.temperature,
       seed=int(rng.integers(2**31)))

@@ -68,9 +68,12 @@ def main(argv):
         validation_fraction=FLAGS.validation_fraction)
   except ValueError as e:
     raise app.UsageError(str(e))
-  dataset = melody_pipeline.load_dataset(
-      [_source(s) for s in FLAGS.corpus], config,
-      cache_dir=FLAGS.cache_dir and paths.resolve_user_path(FLAGS.cache_dir))
+  try:
+    dataset = melody_pipeline.load_dataset(
+        [_source(s) for s in FLAGS.corpus], config,
+        cache_dir=FLAGS.cache_dir and paths.resolve_user_path(FLAGS.cache_dir))
+  except melody_pipeline.CorpusError as e:
+    raise app.UsageError(f'--corpus: {e}')
   logging.info('Data: %s', dataset.stats)
   train_w = melody_pipeline.make_windows(dataset.train, hparams.window_steps,
                                          hparams.window_stride)
@@ -81,8 +84,11 @@ def main(argv):
       val_w, hparams.skip_first_steps)
   logging.info('Bigram baseline on validation: %s', bigram)
 
-  trainer = note_rnn_trainer.NoteRNNTrainer(
-      hparams, paths.resolve_user_path(FLAGS.output_dir))
+  try:
+    trainer = note_rnn_trainer.NoteRNNTrainer(
+        hparams, paths.resolve_user_path(FLAGS.output_dir))
+  except ValueError as e:
+    raise app.UsageError(f'--output_dir: {e}')
   trainer.restore_or_initialize()
   metrics = trainer.train(train_w, val_w, FLAGS.num_steps,
                           eval_every=FLAGS.eval_every,

@@ -2,6 +2,7 @@
 
 import os
 
+from absl import app
 from absl import flags
 from absl.testing import flagsaver
 import numpy as np
@@ -97,7 +98,13 @@ class GenerateBinaryTest(tf.test.TestCase):
       f.write('not midi')
     with flagsaver.flagsaver(checkpoint_dir=self.ckpt, midi_primer=bad,
                              output_dir=self.get_temp_dir()):
-      with self.assertRaisesRegex(ValueError, 'bad_primer.mid'):
+      with self.assertRaisesRegex(app.UsageError, 'bad_primer.mid'):
+        note_rnn_generate.main([])
+
+  def test_missing_checkpoint_names_the_flag(self):
+    with flagsaver.flagsaver(checkpoint_dir=os.path.join(self.ckpt, 'nope'),
+                             output_dir=self.get_temp_dir()):
+      with self.assertRaisesRegex(app.UsageError, 'checkpoint_dir.*nope'):
         note_rnn_generate.main([])
 
 
