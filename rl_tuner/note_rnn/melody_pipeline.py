@@ -18,8 +18,8 @@ The pipeline (no TensorFlow; numpy and note_seq only):
      MIDI 48..83, the 38-class range.
   5. Encode with :func:`rl_tuner.encoding.melody_events_to_actions`.
 
-note_seq's ABC parser rejects rests (``z``, ``x``). Rests in music lines are
-replaced by a note far below the melody range (``C,,,,``, MIDI 12; key
+note_seq's ABC parser rejects rests (``z``, ``x``), tuplets and grace notes
+(see :func:`preprocess_abc`). Rests in music lines are replaced by a note far below the melody range (``C,,,,``, MIDI 12; key
 signatures and accidentals keep it below 24) and every note below MIDI 24 is
 deleted after parsing, so a rest becomes silence of the right duration: a
 NOTE_OFF at its start followed by NO_EVENT holds (tested on hand-written tunes).
@@ -38,6 +38,7 @@ the last window of a melody may be shorter and is padded with :data:`PAD`.
 """
 
 import dataclasses
+import fractions
 import glob
 import hashlib
 import json
@@ -64,12 +65,18 @@ MIDI_EXTENSIONS = ('.mid', '.midi')
 _REST_PLACEHOLDER = 'C,,,,'
 _MAX_PLACEHOLDER_PITCH = 23  # Placeholder with accidentals stays below this.
 # Tokens of an ABC music line that must not be touched (chord symbols and
-# annotations in quotes, !decorations!, +decorations+, inline fields [K:..])
-# and the rests to replace.
+# annotations in quotes, !decorations!, +decorations+, inline fields [K:..]),
+# the rests to replace, and what note_seq's parser rejects but a melody does
+# not need: grace notes {..} and backquotes (beaming spacers).
 _ABC_TOKEN_RE = re.compile(
-    r'"[^"]*"|![^!]*!|\+[^+]*\+|\[[A-Za-z]:[^\]]*\]|(?P<rest>[zx])')
+    r'"[^"]*"|![^!]*!|\+[^+]*\+|\[[A-Za-z]:[^\]]*\]|(?P<rest>[zx])|'
+    r'(?P<drop>\{[^}]*\}|`)')
+# A triplet '(3' of three plain notes (note_seq rejects tuplets); each note:
+# accidentals, letter, octave marks, length (e.g. '^c', 'A,2', 'e/2', 'B3/2').
+_ABC_NOTE = r"([_^=]*[A-Ga-g][,']*)(\d*)(/*)(\d*)"
+_ABC_TRIPLET_RE = re.compile(r'\(3\s*' + r'\s*'.join([_ABC_NOTE] * 3))
 _ABC_FIELD_RE = re.compile(r'^[A-Za-z+]:')
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 class CorpusError(ValueError):
@@ -137,18 +144,40 @@ def music21_corpus_dir() -> str:
   return os.path.join(os.path.dirname(music21.__file__), 'corpus')
 
 
-def abc_rests_to_placeholders(abc_text: str) -> str:
-  """Replaces rests (``z``, ``x``) in ABC music lines by a placeholder note.
+def _scaled_note(pitch: str, num: str, slashes: str, den: str,
+                 factor: fractions.Fraction) -> str:
+  length = fractions.Fraction(int(num) if num else 1)
+  if slashes:
+    length /= int(den) if den else 2 ** len(slashes)
+  length *= factor
+  return f'{pitch}{length.numerator}/{length.denominator}'
+
+
+def _expand_triplet(match) -> str:
+  """'(3abc' -> 'a2/3b2/3c2/3': three notes in the time of two."""
+  g = match.groups()
+  return ''.join(_scaled_note(*g[i:i + 4], fractions.Fraction(2, 3))
+                 for i in (0, 4, 8))
+
+
+def preprocess_abc(abc_text: str) -> str:
+  """Rewrites ABC music lines into what note_seq's parser accepts.
+
+  * rests ``z``/``x`` -> the placeholder note ``C,,,,`` (MIDI 12) with the
+    same length suffix (``z3/2`` -> ``C,,,,3/2``); the placeholders are
+    deleted after parsing, leaving silence of the rest's duration;
+  * triplets of three plain notes ``(3abc`` -> ``a2/3b2/3c2/3`` (exact
+    durations; quantization rounds them to sixteenths);
+  * grace notes ``{..}`` and backquotes are dropped.
 
   Header/field lines (``T:``, ``K:``, ...), comments, chord symbols, quoted
-  annotations, decorations and inline fields are left alone. The rest's
-  length suffix (``z3/2``) stays, so the placeholder lasts as long.
+  annotations, decorations and inline fields are left alone.
 
   Args:
     abc_text: an ABC tunebook.
 
   Returns:
-    The tunebook with every rest replaced by ``C,,,,`` (MIDI 12).
+    The rewritten tunebook.
   """
   out = []
   for line in abc_text.splitlines():
@@ -158,7 +187,9 @@ def abc_rests_to_placeholders(abc_text: str) -> str:
       continue
     code, sep, comment = line.partition('%')
     code = _ABC_TOKEN_RE.sub(
-        lambda m: _REST_PLACEHOLDER if m.group('rest') else m.group(0), code)
+        lambda m: (_REST_PLACEHOLDER if m.group('rest') else
+                   '' if m.group('drop') else m.group(0)), code)
+    code = _ABC_TRIPLET_RE.sub(_expand_triplet, code)
     out.append(code + sep + comment)
   return '\n'.join(out)
 
@@ -190,7 +221,7 @@ def read_abc_file(path: str) -> Tuple[List[Tuple[str, object]], int]:
     with open(path, encoding='utf-8', errors='replace') as f:
       text = f.read()
     tunes, exceptions = abc_parser.parse_abc_tunebook(
-        abc_rests_to_placeholders(text))
+        preprocess_abc(text))
   except (OSError, abc_parser.ABCParseError) as e:
     raise CorpusError(f'Cannot read ABC file {path!r}: {e}') from e
   out = [(f'{path}#{ref}', _drop_placeholders(ns))

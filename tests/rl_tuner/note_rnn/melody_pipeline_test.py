@@ -56,10 +56,28 @@ class AbcTest(absltest.TestCase):
 
   def test_rests_become_placeholders_only_in_music_lines(self):
     text = 'T: zz top\nK:G\n"Gz" z2 x A | !fz! [M:3/4] z/2 % z comment\n'
-    out = mp.abc_rests_to_placeholders(text)
+    out = mp.preprocess_abc(text)
     self.assertEqual(out.splitlines(), [
         'T: zz top', 'K:G',
         '"Gz" C,,,,2 C,,,, A | !fz! [M:3/4] C,,,,/2 % z comment'])
+
+  def test_triplets_grace_notes_and_backquotes(self):
+    # (3 notes last 2/3 of their written length; z/2 in a triplet -> 1/3.
+    out = mp.preprocess_abc('(3cde {g}f`g (3z/2B,,3/2^c2 "(3ab" |')
+    self.assertEqual(out,
+                     'c2/3d2/3e2/3 fg C,,,,1/3B,,1/1^c4/3 "(3ab" |')
+
+  def test_triplet_durations_after_quantization(self):
+    path = _write(os.path.join(self.create_tempdir().full_path, 't.abc'),
+                  'X:1\nT:t\nM:4/4\nL:1/8\nK:C\n(3cde c2 (3zGA c4 |]\n')
+    tunes, _ = mp.read_abc_file(path)
+    melody = mp.extract_melodies(tunes[0][1], mp.PipelineConfig(
+        transpose_to_key=None, min_melody_steps=2))[0]
+    # Triplet eighths last 4/3 steps: onsets 0, 4/3, 8/3 round to 0, 1, 3.
+    # C5 26, D5 28, E5 30; c2 at 4; rest at 8, G4 (21) at 9, A4 (23) at 11;
+    # C5 at 12 for 8 steps.
+    self.assertEqual(melody.tolist(), [26, 28, 1, 30, 26, 1, 1, 1,
+                                       0, 21, 1, 23, 26, 1, 1, 1, 1, 1, 1, 1])
 
   def test_tiny_tune_exact_actions(self):
     path = _write(os.path.join(self.create_tempdir().full_path, 't.abc'),
