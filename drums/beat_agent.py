@@ -1,0 +1,306 @@
+"""The beat-prediction agent: learns, tick by tick, when to play an instrument.
+
+Per tick (8 per bar) the agent sees a state (drums.beat_state: tick one-hot,
+source history, optional own-action memory; +1/-1 values) and chooses
+silence (0) or play (1). While learning it gets reward +1 when its action
+equals the written target hit and -1 otherwise, stores (state, action, reward,
+next state) in a FIFO replay memory, samples up to 32 distinct transitions and
+takes one Adam step on the mean squared TD error of
+``rl_tuner.algorithms.value_losses.q_learning`` (``y = r + discount *
+max_a' Q(s', a')``; the public script's discount 0 makes it a contextual
+bandit). There is no separate target network, as in the public script; the
+target is under stop_gradient.
+
+Network (../shared/SPEC.md section 2): Dense(state_size, tanh) -> Dropout 0.2
+-> Dense(n, tanh) for n in ``structure`` -> Dense(2) linear (Q of silence and
+play).
+
+Speed: the learning step and the Q-value function are tf.functions with fixed
+input signatures (batch dimension None), traced once; bench/drums_bench.py
+measures one learn step plus one prediction per tick. The agent does no file
+I/O except :meth:`save` / :meth:`load` (one .npz, written atomically).
+"""
+
+import collections
+import json
+import os
+import tempfile
+from typing import Dict, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from drums import beat_agent_hparams
+from drums import beat_memory
+from drums import beat_state
+from rl_tuner.algorithms import value_losses
+
+BeatAgentHParams = beat_agent_hparams.BeatAgentHParams
+MODES = beat_agent_hparams.MODES
+NUM_ACTIONS = 2  # 0 = silence, 1 = play.
+
+TickResult = collections.namedtuple('TickResult',
+                                    ['action', 'reward', 'loss', 'q_values'])
+TickResult.__doc__ = """What the agent did at one tick.
+
+  action: 1 play / 0 silence, or None in mode 'off'.
+  reward: +1/-1 against the target hit while learning, else None.
+  loss: the learning step's mean squared TD error, or None (no step taken).
+  q_values: float32 [2] Q values of the state, or None in mode 'off'.
+"""
+
+
+def build_network(hparams: BeatAgentHParams, seed: int) -> tf.keras.Model:
+  """The Q network: float32 ``[B, state_size]`` -> Q values ``[B, 2]``."""
+  init = lambda i: tf.keras.initializers.GlorotUniform(seed=seed * 101 + i)
+  inputs = tf.keras.Input(shape=(hparams.state_size,), dtype=tf.float32)
+  x = tf.keras.layers.Dense(hparams.state_size, activation='tanh',
+                            kernel_initializer=init(0))(inputs)
+  x = tf.keras.layers.Dropout(hparams.dropout, seed=seed)(x)
+  for i, width in enumerate(hparams.structure):
+    x = tf.keras.layers.Dense(width, activation='tanh',
+                              kernel_initializer=init(i + 1))(x)
+  outputs = tf.keras.layers.Dense(NUM_ACTIONS, kernel_initializer=init(99))(x)
+  return tf.keras.Model(inputs, outputs, name='beat_q_network')
+
+
+class BeatAgent:
+  """Beat predictor for one target instrument.
+
+  Args:
+    hparams: the agent's hyperparameters.
+
+  Attributes:
+    encoder: the BeatStateEncoder (its history is the agent's memory of the
+      source and its own actions).
+    memory: the BeatReplayMemory.
+    model: the Keras Q network.
+    losses: the loss of every learning step so far.
+  """
+
+  def __init__(self, hparams: BeatAgentHParams = BeatAgentHParams()):
+    self.hparams = hparams
+    self.encoder = beat_state.BeatStateEncoder(
+        hparams.ticks_per_bar, hparams.source_history, hparams.action_memory)
+    self.memory = beat_memory.BeatReplayMemory(
+        hparams.replay_size, hparams.state_size, seed=hparams.seed)
+    self._rng = np.random.default_rng(hparams.seed)
+    self._resets = 0
+    self.model = build_network(hparams, hparams.seed)
+    self.optimizer = tf.keras.optimizers.Adam(hparams.learning_rate)
+    self.optimizer.build(self.model.trainable_variables)
+    spec = tf.TensorSpec([None, hparams.state_size], tf.float32)
+    self._q_fn = tf.function(self._q_values_graph, input_signature=[spec])
+    self._learn_fn = tf.function(self._learn_graph, input_signature=[
+        spec, tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32),
+        spec])
+    self._pending = None  # (state, action, reward) awaiting its next state.
+    self.losses = []
+
+  # --- TF graphs (traced once) ---
+
+  def _q_values_graph(self, states):
+    return self.model(states, training=False)
+
+  def _learn_graph(self, states, actions, rewards, next_states):
+    q_t = self.model(next_states, training=False)
+    discounts = tf.fill(tf.shape(rewards), self.hparams.discount)
+    with tf.GradientTape() as tape:
+      q_tm1 = self.model(states, training=True)
+      out = value_losses.q_learning(q_tm1, actions, rewards, discounts, q_t)
+      loss = tf.reduce_mean(out.loss)
+    grads = tape.gradient(loss, self.model.trainable_variables)
+    self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
+    return loss
+
+  def tracing_counts(self) -> Dict[str, int]:
+    """How often each tf.function was traced (1 each after warm-up)."""
+    return {'q_values': self._q_fn.experimental_get_tracing_count(),
+            'learn': self._learn_fn.experimental_get_tracing_count()}
+
+  # --- acting and learning ---
+
+  def q_values(self, state: np.ndarray) -> np.ndarray:
+    """Q values float32 ``[2]`` of one state ``[state_size]``."""
+    return self._q_fn(state[None, :])[0].numpy()
+
+  def act(self, state: np.ndarray, explore: bool = False):
+    """Greedy action (epsilon-greedy when ``explore``) and the Q values."""
+    q = self.q_values(state)
+    if explore and self.hparams.epsilon > 0 and (
+        self._rng.random() < self.hparams.epsilon):
+      return int(self._rng.integers(NUM_ACTIONS)), q
+    return int(q[1] > q[0]), q
+
+  def learn_step(self) -> Optional[float]:
+    """One Adam step on up to batch_size replayed transitions; the loss.
+
+    Returns:
+      The mean squared TD error, or None while the memory is empty.
+
+    Raises:
+      FloatingPointError: if the loss is NaN or infinite.
+    """
+    batch = self.memory.sample(self.hparams.batch_size)
+    if batch is None:
+      return None
+    loss = float(self._learn_fn(*batch))
+    if not np.isfinite(loss):
+      raise FloatingPointError(f'BeatAgent: loss became {loss}')
+    self.losses.append(loss)
+    return loss
+
+  def _tick_learn(self, tick, source_hit, target_hit):
+    if target_hit is None:
+      raise ValueError('BeatAgent: mode learn needs a target hit (0/1)')
+    state = self._observe(tick, source_hit, keep_pending=True)
+    action, q = self.act(state, explore=True)
+    self.encoder.push_action(action)
+    reward = beat_state.reward(action, target_hit)
+    self._pending = (state, action, reward)
+    return TickResult(action, reward, self.learn_step(), q)
+
+  def _tick_predict(self, tick, source_hit, target_hit):
+    del target_hit
+    state = self._observe(tick, source_hit, keep_pending=False)
+    action, q = self.act(state, explore=False)
+    self.encoder.push_action(action)
+    return TickResult(action, None, None, q)
+
+  def _tick_off(self, tick, source_hit, target_hit):
+    del tick, target_hit
+    self._pending = None
+    self.encoder.push_source(source_hit)
+    self.encoder.push_action(0)
+    return TickResult(None, None, None, None)
+
+  def _observe(self, tick, source_hit, keep_pending):
+    self.encoder.push_source(source_hit)
+    state = self.encoder.state(tick)
+    if keep_pending and self._pending is not None:
+      self.memory.add(*self._pending, state)
+    self._pending = None
+    return state
+
+  def tick(self, tick: int, source_hit, target_hit=None,
+           mode: str = 'learn') -> TickResult:
+    """One clock tick.
+
+    In 'learn' the agent acts (epsilon-greedy), is rewarded against
+    ``target_hit``, stores the previous tick's transition (whose next state is
+    this tick's) and takes one learning step. In 'predict' it acts greedily
+    and does not learn. In 'off' it only keeps listening to the source.
+
+    Args:
+      tick: tick index in the bar, 0..ticks_per_bar-1 (taken modulo).
+      source_hit: 0/1, the (latched) source hit at this tick.
+      target_hit: 0/1, the written target hit; needed in 'learn'.
+      mode: 'learn', 'predict' or 'off'.
+
+    Returns:
+      A TickResult.
+
+    Raises:
+      ValueError: on an unknown mode, or 'learn' without a target.
+    """
+    try:
+      step = self._MODES[mode]
+    except KeyError:
+      raise ValueError(f'BeatAgent: unknown mode {mode!r}; expected one of '
+                       f'{list(MODES)}') from None
+    return step(self, tick, source_hit, target_hit)
+
+  _MODES = {'learn': _tick_learn, 'predict': _tick_predict, 'off': _tick_off}
+
+  # --- reset, save, load ---
+
+  def reset(self) -> None:
+    """Fresh random weights and optimiser state; memory and history cleared."""
+    self._resets += 1
+    fresh = build_network(self.hparams, self.hparams.seed + 7919 * self._resets)
+    self.model.set_weights(fresh.get_weights())
+    for variable in self.optimizer.variables:
+      variable.assign(tf.zeros_like(variable))
+    self.memory.clear()
+    self.encoder.reset()
+    self._pending = None
+    self.losses = []
+
+  def state_dict(self) -> Dict[str, np.ndarray]:
+    """Weights, optimiser slots, replay memory and history as named arrays."""
+    arrays = {'hparams': np.array(json.dumps(self.hparams.to_dict()))}
+    for i, w in enumerate(self.model.get_weights()):
+      arrays[f'weight_{i}'] = w
+    for i, v in enumerate(self.optimizer.variables):
+      arrays[f'optimizer_{i}'] = v.numpy()
+    for name, value in self.memory.to_arrays().items():
+      arrays[f'memory_{name}'] = value
+    for name, value in self.encoder.get_history().items():
+      arrays[f'history_{name}'] = value
+    return arrays
+
+  def load_state_dict(self, arrays: Dict[str, np.ndarray]) -> None:
+    """Restores what :meth:`state_dict` returned.
+
+    Raises:
+      ValueError: if the saved network or state size differs from this
+        agent's (naming both).
+    """
+    saved = json.loads(str(arrays['hparams']))
+    for name in ('structure', 'ticks_per_bar', 'source_history',
+                 'action_memory'):
+      mine = self.hparams.to_dict()[name]
+      if list(np.atleast_1d(saved[name])) != list(np.atleast_1d(mine)):
+        raise ValueError(f'BeatAgent.load: saved {name}={saved[name]} but '
+                         f'this agent has {name}={mine}')
+    count = len(self.model.get_weights())
+    self.model.set_weights([arrays[f'weight_{i}'] for i in range(count)])
+    for i, v in enumerate(self.optimizer.variables):
+      if f'optimizer_{i}' in arrays:
+        v.assign(arrays[f'optimizer_{i}'])
+    self.memory.from_arrays({name: arrays[f'memory_{name}'] for name in
+                             ('states', 'actions', 'rewards', 'next_states')})
+    self.encoder.set_history({'sources': arrays['history_sources'],
+                              'actions': arrays['history_actions']})
+    self._pending = None
+
+  def save(self, path: str) -> str:
+    """Saves model and replay memory to one .npz, atomically; the path."""
+    return save_arrays(path, self.state_dict())
+
+  def load(self, path: str) -> None:
+    """Loads what :meth:`save` wrote (see :meth:`load_state_dict`)."""
+    self.load_state_dict(load_arrays(path))
+
+
+def save_arrays(path: str, arrays: Dict[str, np.ndarray]) -> str:
+  """Writes arrays to ``path`` (.npz added if missing) via a temp file."""
+  if not path.endswith('.npz'):
+    path += '.npz'
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  fd, tmp = tempfile.mkstemp(suffix='.npz', dir=directory)
+  os.chmod(tmp, 0o644)  # mkstemp makes 0600.
+  try:
+    with os.fdopen(fd, 'wb') as f:
+      np.savez(f, **arrays)
+    os.replace(tmp, path)
+  except BaseException:
+    if os.path.exists(tmp):
+      os.remove(tmp)
+    raise
+  return path
+
+
+def load_arrays(path: str) -> Dict[str, np.ndarray]:
+  """Reads an .npz written by :func:`save_arrays`.
+
+  Raises:
+    FileNotFoundError: naming the path.
+  """
+  if not os.path.exists(path) and os.path.exists(path + '.npz'):
+    path += '.npz'
+  if not os.path.exists(path):
+    raise FileNotFoundError(f'no saved beat agent at {path}')
+  with np.load(path, allow_pickle=False) as data:
+    return {name: data[name] for name in data.files}

@@ -1,0 +1,115 @@
+"""Hyperparameters of the beat-prediction agent: a frozen, validated dataclass.
+
+Defaults follow the public "Rubber Gosling" drum script and
+../shared/SPEC.md section 2: 8 ticks per bar, source history 8 (language
+mode; the tutorial uses 1), network Dense(state, tanh) -> Dropout 0.2 ->
+Dense(n, tanh) for n in [32, 16, 8] -> Dense(2), replay memory 128, batches of
+up to 32, discount 0 (a contextual bandit). The learning rate 0.005 is ours:
+with one Adam step per tick, a two-bar pattern is learned within a few bars
+(tests/drums/teaching_test.py pins it).
+"""
+
+import dataclasses
+import typing
+from typing import Dict, Tuple
+
+MODES = ('learn', 'predict', 'off')
+
+
+@dataclasses.dataclass(frozen=True)
+class BeatAgentHParams:
+  """Beat agent hyperparameters (validated on construction).
+
+  Attributes:
+    structure: hidden Dense(tanh) widths after the input layer.
+    ticks_per_bar: length of the tick one-hot (8 eighth notes).
+    source_history: source hits in the state (8 language mode, 1 tutorial).
+    action_memory: the agent's own last actions in the state (0 = off).
+    dropout: dropout rate after the input layer (0.2).
+    replay_size: FIFO replay memory capacity (64 or 128).
+    batch_size: transitions sampled per learning step, without replacement.
+    learning_rate: Adam learning rate.
+    epsilon: probability of a random action while learning.
+    discount: gamma of the TD target (0 = the public script's bandit).
+    seed: seed of the weights, dropout, exploration and replay sampling.
+  """
+  structure: Tuple[int, ...] = (32, 16, 8)
+  ticks_per_bar: int = 8
+  source_history: int = 8
+  action_memory: int = 0
+  dropout: float = 0.2
+  replay_size: int = 128
+  batch_size: int = 32
+  learning_rate: float = 0.005
+  epsilon: float = 0.0
+  discount: float = 0.0
+  seed: int = 0
+
+  def __post_init__(self):
+    object.__setattr__(self, 'structure', tuple(int(n) for n in
+                                                self.structure))
+    if not self.structure or min(self.structure) < 1:
+      raise ValueError(f'BeatAgentHParams.structure must be non-empty '
+                       f'positive widths, got {self.structure!r}')
+    for name in ('ticks_per_bar', 'source_history', 'replay_size',
+                 'batch_size'):
+      if getattr(self, name) < 1:
+        raise ValueError(f'BeatAgentHParams.{name} must be >= 1, got '
+                         f'{getattr(self, name)!r}')
+    if self.action_memory < 0:
+      raise ValueError(f'BeatAgentHParams.action_memory must be >= 0, got '
+                       f'{self.action_memory!r}')
+    if not self.learning_rate > 0:
+      raise ValueError(f'BeatAgentHParams.learning_rate must be > 0, got '
+                       f'{self.learning_rate!r}')
+    for name in ('dropout', 'epsilon', 'discount'):
+      if not 0.0 <= getattr(self, name) <= 1.0:
+        raise ValueError(f'BeatAgentHParams.{name} must be in [0, 1], got '
+                         f'{getattr(self, name)!r}')
+    if self.dropout >= 1.0:
+      raise ValueError(f'BeatAgentHParams.dropout must be < 1, got '
+                       f'{self.dropout!r}')
+
+  @property
+  def state_size(self) -> int:
+    """ticks_per_bar + source_history + action_memory."""
+    return self.ticks_per_bar + self.source_history + self.action_memory
+
+  def to_dict(self) -> Dict[str, object]:
+    return dataclasses.asdict(self)
+
+
+def parse_hparams(overrides: str, base: BeatAgentHParams = BeatAgentHParams()
+                  ) -> BeatAgentHParams:
+  """``"a=1,b=2"`` applied to ``base``; ``structure=32/16/8`` for widths.
+
+  Raises:
+    ValueError: naming an unknown field, a malformed pair or a bad value.
+  """
+  hints = typing.get_type_hints(BeatAgentHParams)
+  changes = {}
+  for pair in filter(None, (p.strip() for p in (overrides or '').split(','))):
+    if '=' not in pair:
+      raise ValueError(f'hparams: expected name=value, got {pair!r}')
+    name, text = (s.strip() for s in pair.split('=', 1))
+    if name not in hints:
+      raise ValueError(f'hparams: unknown hyperparameter {name!r}; known: '
+                       f'{sorted(hints)}')
+    try:
+      if name == 'structure':
+        changes[name] = tuple(int(n) for n in text.split('/'))
+      elif hints[name] is int:
+        changes[name] = int(text)
+      else:
+        changes[name] = float(text)
+    except ValueError:
+      raise ValueError(f'hparam {name}: bad value {text!r}') from None
+  return dataclasses.replace(base, **changes)
+
+
+CONFIGS: Dict[str, BeatAgentHParams] = {
+    # The language mode: 8 source hits of history, replay 128.
+    'language': BeatAgentHParams(),
+    # The first tutorial: only the current source hit, replay 64.
+    'tutorial': BeatAgentHParams(source_history=1, replay_size=64),
+}

@@ -1,0 +1,299 @@
+"""A drum session: plays a program tick by tick and drives the beat agents.
+
+The clock is 8 ticks per bar. At each tick the session looks up the bar's
+schedule (drums.schedule; hits between ticks are latched to their tick), feeds
+each ``learn``/``predict`` instrument's agent the source hit (all ``source``
+statements together) and, when learning, the written target hit, and returns
+what to play:
+
+  * plain and ``source`` statements play as written;
+  * ``learn``: the written pattern is still heard while the agent learns;
+  * ``predict``: the agent's action replaces the written pattern;
+  * mode ``off`` (set_mode): the agent is ignored, the pattern plays as written.
+
+There is one agent per target instrument. A new program (set_program) keeps
+what each instrument's agent has learned (so ``learn`` can become
+``predict``); :meth:`DrumSession.reset` forgets it, and a new session starts
+from fresh agents.
+
+The clock here is simulated (ticks are iterations); sonification/drum_live.py
+drives the same API from the realtime clock:
+
+  * ``on_tick(tick_index) -> [(instrument, velocity)]`` (drums to play now);
+  * ``step(tick_index) -> TickRecord`` (everything, including synth notes,
+    losses and predictions);
+  * verbs ``set_mode``, ``set_program``, ``set_control``, ``reset``, ``save``,
+    ``load`` and the ``bpm`` attribute.
+
+This module imports no TensorFlow itself: agents are built on first need by
+``agent_factory`` (default: drums.beat_agent.BeatAgent, which imports TF), so a
+program without ``learn``/``predict`` never loads TF.
+"""
+
+import dataclasses
+import fractions
+from typing import Callable, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+from drums import beat_agent_hparams
+from drums import language
+from drums import schedule
+
+Fraction = fractions.Fraction
+AGENT_ROLES = ('learn', 'predict')
+
+
+@dataclasses.dataclass(frozen=True)
+class PlayedHit:
+  """A drum hit the session played: instrument, loudness, exact bar phase."""
+  instrument: str
+  velocity: int
+  phase: Fraction
+  predicted: bool = False  # True when the agent chose it (mode predict).
+
+
+@dataclasses.dataclass(frozen=True)
+class TickRecord:
+  """What happened at one tick.
+
+  Attributes:
+    index: ticks since the session started.
+    bar: bar number; tick: tick in the bar.
+    source: latched source hit (0/1).
+    targets: instrument -> written hit (0/1) of learn/predict statements.
+    modes: instrument -> mode ('learn', 'predict', 'off').
+    actions: instrument -> the agent's action (0/1) (absent when 'off').
+    losses: instrument -> loss of the learning step (absent if none).
+    hits: drum hits played, PlayedHit.
+    notes: synth notes starting in this tick, schedule.SynthNote.
+  """
+  index: int
+  bar: int
+  tick: int
+  source: int
+  targets: Dict[str, int]
+  modes: Dict[str, str]
+  actions: Dict[str, int]
+  losses: Dict[str, float]
+  hits: Tuple[PlayedHit, ...]
+  notes: Tuple[schedule.SynthNote, ...]
+
+
+def default_agent_factory(hparams: beat_agent_hparams.BeatAgentHParams
+                          ) -> Callable[[str], object]:
+  """A factory building one BeatAgent per instrument (imports TF lazily)."""
+
+  def make(instrument: str):
+    from drums import beat_agent  # pylint: disable=g-import-not-at-top
+    seed = hparams.seed + language.DRUM_INSTRUMENTS.index(instrument)
+    return beat_agent.BeatAgent(dataclasses.replace(hparams, seed=seed))
+
+  return make
+
+
+class DrumSession:
+  """Plays a program over the tick clock with beat agents.
+
+  Args:
+    program: program text or a parsed language.Program.
+    hparams: beat agent hyperparameters (ticks_per_bar sets the grid).
+    agent_factory: instrument -> agent with ``tick(tick, source, target,
+      mode)``, ``reset()``, ``state_dict()``, ``load_state_dict()``; default
+      BeatAgent.
+
+  Raises:
+    language.ParseError: if the program text does not parse.
+  """
+
+  def __init__(self, program: Union[str, language.Program],
+               hparams: beat_agent_hparams.BeatAgentHParams = (
+                   beat_agent_hparams.BeatAgentHParams()),
+               agent_factory: Optional[Callable[[str], object]] = None):
+    self.hparams = hparams
+    self.ticks_per_bar = hparams.ticks_per_bar
+    self._agent_factory = agent_factory or default_agent_factory(hparams)
+    self.agents: Dict[str, object] = {}
+    self.controls = {name: 0.5 for name in language.MOUSE_CONTROLS}
+    self.records: List[TickRecord] = []
+    self._next_index = 0
+    self._load_program(program)
+
+  # --- program and verbs ---
+
+  def _load_program(self, program):
+    if isinstance(program, str):
+      program = language.parse(program)
+    self.program = program
+    self.schedule = schedule.ProgramSchedule(program, self.ticks_per_bar)
+    self._modes = {}
+    for statement in program.drums():
+      if statement.role in AGENT_ROLES:
+        self._modes[statement.instrument] = statement.role
+
+  @property
+  def bpm(self) -> float:
+    """Tempo of the current program (quarter notes per minute)."""
+    return self.program.bpm
+
+  def set_program(self, text: str) -> None:
+    """Switches to a new program at the next tick; agents keep their learning.
+
+    Raises:
+      language.ParseError: the old program keeps playing.
+    """
+    self._load_program(text)
+
+  def set_mode(self, instrument: str, mode: str) -> None:
+    """Sets an agent instrument to 'learn', 'predict' or 'off'.
+
+    Raises:
+      ValueError: on an unknown mode, or an instrument that has no
+        learn/predict statement in the program.
+    """
+    if mode not in beat_agent_hparams.MODES:
+      raise ValueError(f'set_mode: unknown mode {mode!r}; expected one of '
+                       f'{list(beat_agent_hparams.MODES)}')
+    if instrument not in self._modes:
+      raise ValueError(f'set_mode: {instrument!r} has no learn/predict '
+                       f'statement in the program; agents: '
+                       f'{sorted(self._modes)}')
+    self._modes[instrument] = mode
+
+  @property
+  def modes(self) -> Dict[str, str]:
+    """Agent instrument -> current mode."""
+    return dict(self._modes)
+
+  def set_control(self, name: str, value: float) -> None:
+    """Sets a 0-1 control input ('mousex', 'mousey') that synths can follow.
+
+    Raises:
+      ValueError: on an unknown name or a value outside [0, 1].
+    """
+    if name not in self.controls or not 0.0 <= value <= 1.0:
+      raise ValueError(f'set_control: need a name in {sorted(self.controls)} '
+                       f'and a value in [0, 1], got {name!r}={value!r}')
+    self.controls[name] = float(value)
+
+  def agent(self, instrument: str):
+    """The agent of an instrument (built on first use)."""
+    if instrument not in self.agents:
+      self.agents[instrument] = self._agent_factory(instrument)
+    return self.agents[instrument]
+
+  def reset(self) -> None:
+    """Resets every agent (fresh weights, empty replay memory)."""
+    for agent in self.agents.values():
+      agent.reset()
+
+  def save(self, path: str) -> str:
+    """Saves every agent's model and replay memory in one .npz (atomic)."""
+    from drums import beat_agent  # pylint: disable=g-import-not-at-top
+    arrays = {}
+    for instrument, agent in self.agents.items():
+      for name, value in agent.state_dict().items():
+        arrays[f'{instrument}/{name}'] = value
+    arrays['instruments'] = np.array(sorted(self.agents))
+    return beat_agent.save_arrays(path, arrays)
+
+  def load(self, path: str) -> None:
+    """Loads agents saved by :meth:`save` (building them as needed).
+
+    Raises:
+      FileNotFoundError, ValueError: see BeatAgent.load_state_dict.
+    """
+    from drums import beat_agent  # pylint: disable=g-import-not-at-top
+    arrays = beat_agent.load_arrays(path)
+    for instrument in arrays['instruments']:
+      prefix = f'{instrument}/'
+      self.agent(str(instrument)).load_state_dict(
+          {k[len(prefix):]: v for k, v in arrays.items()
+           if k.startswith(prefix)})
+
+  # --- the clock ---
+
+  def step(self, tick_index: Optional[int] = None,
+           bar: Optional[int] = None) -> TickRecord:
+    """Plays one tick and records it.
+
+    Args:
+      tick_index: ticks since the start (default: the tick after the last).
+      bar: the bar number, if the caller counts bars itself (default
+        ``tick_index // ticks_per_bar``).
+
+    Returns:
+      The TickRecord (also appended to ``records``).
+    """
+    if tick_index is None:
+      tick_index = self._next_index
+    self._next_index = tick_index + 1
+    tick = tick_index % self.ticks_per_bar
+    if bar is None:
+      bar = tick_index // self.ticks_per_bar
+    bar_schedule = self.schedule.bar(bar)
+    source = bar_schedule.source_grid()[tick]
+    hits_now = bar_schedule.hits_at(tick)
+    targets, actions, losses = {}, {}, {}
+    modes = dict(self._modes)
+    for instrument, mode in modes.items():
+      target = bar_schedule.grid(instrument, AGENT_ROLES)[tick]
+      targets[instrument] = target
+      result = self.agent(instrument).tick(tick, source, target, mode)
+      if result.action is not None:
+        actions[instrument] = result.action
+      if result.loss is not None:
+        losses[instrument] = result.loss
+    played = self._played(hits_now, modes, actions, tick)
+    record = TickRecord(tick_index, bar, tick, source, targets, modes, actions,
+                        losses, played, bar_schedule.notes_at(tick))
+    self.records.append(record)
+    return record
+
+  def _played(self, hits_now, modes, actions, tick) -> Tuple[PlayedHit, ...]:
+    """Written hits (minus predicted instruments) plus the agents' hits."""
+    played = {}
+    velocities = {}
+    for hit in hits_now:
+      velocities.setdefault(hit.instrument, hit.velocity)
+      if hit.role in AGENT_ROLES and modes.get(hit.instrument) == 'predict':
+        continue
+      if hit.instrument not in played:  # Latched: one hit per tick.
+        played[hit.instrument] = PlayedHit(hit.instrument, hit.velocity,
+                                           hit.phase)
+    for instrument, mode in modes.items():
+      if mode == 'predict' and actions.get(instrument):
+        velocity = velocities.get(instrument, self._velocity(instrument))
+        played[instrument] = PlayedHit(instrument, velocity,
+                                       Fraction(tick, self.ticks_per_bar),
+                                       predicted=True)
+    return tuple(played.values())
+
+  def _velocity(self, instrument):
+    for statement in self.program.drums():
+      if statement.instrument == instrument and statement.role in AGENT_ROLES:
+        return schedule.velocity_of(statement.effects)
+    return schedule.DEFAULT_VELOCITY
+
+  def on_tick(self, tick_index: int, bar: Optional[int] = None
+              ) -> List[Tuple[str, int]]:
+    """Plays one tick; the drums to sound now as (instrument, velocity)."""
+    return [(h.instrument, h.velocity) for h in self.step(tick_index, bar).hits]
+
+  def synth_value(self, value: language.SynthValue) -> float:
+    """A synth parameter 0-100, following a control for 'mousex'/'mousey'."""
+    if isinstance(value, str):
+      return 100.0 * self.controls[value]
+    return float(value)
+
+  def run(self, bars: int) -> List[TickRecord]:
+    """Plays ``bars`` bars from the current position; their records."""
+    start = len(self.records)
+    for _ in range(bars * self.ticks_per_bar):
+      self.step()
+    return self.records[start:]
+
+
+def from_program(program_text: str, **kwargs) -> DrumSession:
+  """A DrumSession for program text (the realtime adapter's entry point)."""
+  return DrumSession(program_text, **kwargs)
