@@ -94,6 +94,9 @@ class BeatAgent:
     self._learn_fn = tf.function(self._learn_graph, input_signature=[
         spec, tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32),
         spec])
+    self._act_learn_fn = tf.function(self._act_learn_graph, input_signature=[
+        spec, spec, tf.TensorSpec([None], tf.int32),
+        tf.TensorSpec([None], tf.float32), spec])
     self._pending = None  # (state, action, reward) awaiting its next state.
     self.losses = []
 
@@ -113,10 +116,16 @@ class BeatAgent:
     self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
     return loss
 
+  def _act_learn_graph(self, state, states, actions, rewards, next_states):
+    """Q values of ``state`` [1, S] (before the update), then one step."""
+    q = self.model(state, training=False)[0]
+    return q, self._learn_graph(states, actions, rewards, next_states)
+
   def tracing_counts(self) -> Dict[str, int]:
-    """How often each tf.function was traced (1 each after warm-up)."""
+    """How often each tf.function was traced (at most 1 each, ever)."""
     return {'q_values': self._q_fn.experimental_get_tracing_count(),
-            'learn': self._learn_fn.experimental_get_tracing_count()}
+            'learn': self._learn_fn.experimental_get_tracing_count(),
+            'act_learn': self._act_learn_fn.experimental_get_tracing_count()}
 
   # --- acting and learning ---
 
@@ -124,9 +133,15 @@ class BeatAgent:
     """Q values float32 ``[2]`` of one state ``[state_size]``."""
     return self._q_fn(state[None, :])[0].numpy()
 
-  def act(self, state: np.ndarray, explore: bool = False):
-    """Greedy action (epsilon-greedy when ``explore``) and the Q values."""
-    q = self.q_values(state)
+  def act(self, state: np.ndarray, explore: bool = False, q=None):
+    """Greedy action (epsilon-greedy when ``explore``) and the Q values.
+
+    Args:
+      state: float32 ``[state_size]``.
+      explore: take a random action with probability epsilon.
+      q: the state's Q values ``[2]`` if already computed.
+    """
+    q = self.q_values(state) if q is None else q
     if explore and self.hparams.epsilon > 0 and (
         self._rng.random() < self.hparams.epsilon):
       return int(self._rng.integers(NUM_ACTIONS)), q
@@ -154,11 +169,19 @@ class BeatAgent:
     if target_hit is None:
       raise ValueError('BeatAgent: mode learn needs a target hit (0/1)')
     state = self._observe(tick, source_hit, keep_pending=True)
-    action, q = self.act(state, explore=True)
+    batch = self.memory.sample(self.hparams.batch_size)
+    loss = q = None
+    if batch is not None:  # One graph call: act, then learn (5 ms budget).
+      q, loss = self._act_learn_fn(state[None, :], *batch)
+      q, loss = q.numpy(), float(loss)
+      if not np.isfinite(loss):
+        raise FloatingPointError(f'BeatAgent: loss became {loss}')
+      self.losses.append(loss)
+    action, q = self.act(state, explore=True, q=q)
     self.encoder.push_action(action)
     reward = beat_state.reward(action, target_hit)
     self._pending = (state, action, reward)
-    return TickResult(action, reward, self.learn_step(), q)
+    return TickResult(action, reward, loss, q)
 
   def _tick_predict(self, tick, source_hit, target_hit):
     del target_hit

@@ -30,9 +30,10 @@ This module imports no TensorFlow itself: agents are built on first need by
 program without ``learn``/``predict`` never loads TF.
 """
 
+import collections
 import dataclasses
 import fractions
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Callable, Deque, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -101,6 +102,8 @@ class DrumSession:
     agent_factory: instrument -> agent with ``tick(tick, source, target,
       mode)``, ``reset()``, ``state_dict()``, ``load_state_dict()``; default
       BeatAgent.
+    max_records: keep only the last this many TickRecords (None: all; a long
+      live session should bound it).
 
   Raises:
     language.ParseError: if the program text does not parse.
@@ -109,13 +112,14 @@ class DrumSession:
   def __init__(self, program: Union[str, language.Program],
                hparams: beat_agent_hparams.BeatAgentHParams = (
                    beat_agent_hparams.BeatAgentHParams()),
-               agent_factory: Optional[Callable[[str], object]] = None):
+               agent_factory: Optional[Callable[[str], object]] = None,
+               max_records: Optional[int] = None):
     self.hparams = hparams
     self.ticks_per_bar = hparams.ticks_per_bar
     self._agent_factory = agent_factory or default_agent_factory(hparams)
     self.agents: Dict[str, object] = {}
     self.controls = {name: 0.5 for name in language.MOUSE_CONTROLS}
-    self.records: List[TickRecord] = []
+    self.records: Deque[TickRecord] = collections.deque(maxlen=max_records)
     self._next_index = 0
     self._load_program(program)
 
@@ -288,10 +292,7 @@ class DrumSession:
 
   def run(self, bars: int) -> List[TickRecord]:
     """Plays ``bars`` bars from the current position; their records."""
-    start = len(self.records)
-    for _ in range(bars * self.ticks_per_bar):
-      self.step()
-    return self.records[start:]
+    return [self.step() for _ in range(bars * self.ticks_per_bar)]
 
 
 def from_program(program_text: str, **kwargs) -> DrumSession:
