@@ -310,11 +310,14 @@ class RLTunerRunner:
           scalar_summary('steps_per_sec', rate, step)
       if crossed(cfg.log_every) or step >= cfg.num_steps:
         rate = (step - start_step) / max(time.time() - start_time, 1e-9)
-        logging.info(
-            'step %d/%d  reward %.2f (music theory %.2f, Note RNN %.2f) per '
-            'composition  loss %.4f  epsilon %.3f  %.0f steps/s', step,
-            cfg.num_steps, stats.total_reward, stats.music_theory_reward,
-            stats.note_rnn_reward, stats.loss, stats.epsilon, rate)
+        rewards = ('reward %.2f (music theory %.2f, Note RNN %.2f) per '
+                   'composition' % (stats.total_reward,
+                                    stats.music_theory_reward,
+                                    stats.note_rnn_reward)
+                   if stats.num_compositions else 'no composition finished')
+        logging.info('step %d/%d  %s  loss %.4f  epsilon %.3f  %.0f steps/s',
+                     step, cfg.num_steps, rewards, stats.loss, stats.epsilon,
+                     rate)
       if crossed(cfg.eval_every):
         self.evaluate(step)
       if crossed(cfg.checkpoint_every):

@@ -122,7 +122,9 @@ class RLTunerRunnerTest(tf.test.TestCase):
     out = self.create_tempdir().full_path
     with flagsaver.flagsaver(output_dir=out, num_steps=64):
       runner = rl_tuner_train.build_runner()
-    self.assertEqual(runner.agent.hparams, rl_tuner_hparams.get_config('paper'))
+    # The paper's config, epsilon annealed over half of the 64 steps.
+    self.assertEqual(runner.agent.hparams, rl_tuner_hparams.parse_hparams(
+        'exploration_period=32', base=rl_tuner_hparams.get_config('paper')))
     self.assertNotEmpty(runner.agent.primer_actions)
     stats = runner.agent.train(64 * 5)
     self.assertTrue(np.isfinite(stats.loss))
