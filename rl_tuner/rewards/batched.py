@@ -45,7 +45,11 @@ _CODE_BASE = encoding.NUM_CLASSES  # Motif windows as base-38 int64 codes.
 _NUM_SIZES = mt.MAX_INTERVAL + 1
 
 
-def _code_index(code):
+NUM_INTERVAL_CODE_INDICES = _NUM_SIZES + len(mt.SPECIAL_INTERVALS)  # 42.
+
+
+def interval_code_index(code):
+  """Maps interval codes to 0..41: sizes to themselves, -1..-6 to 36..41."""
   return np.where(code >= 0, code, _NUM_SIZES - 1 - code)
 
 
@@ -53,7 +57,7 @@ _PREFERRED_LUT = np.array(
     [mt.preferred_interval_value(c) * mt.PREFERRED_INTERVALS_SCALER
      for c in list(range(_NUM_SIZES)) +
      [-1 - i for i in range(len(mt.SPECIAL_INTERVALS))]], dtype=np.float64)
-assert all(_PREFERRED_LUT[_code_index(np.array(c))] ==
+assert all(_PREFERRED_LUT[interval_code_index(np.array(c))] ==
            mt.preferred_interval_value(c) * mt.PREFERRED_INTERVALS_SCALER
            for c in mt.SPECIAL_INTERVALS)
 
@@ -577,7 +581,7 @@ def music_theory_reward(compositions, actions, key: KeyConfig = C_MAJOR,
   prev_value = x[np.arange(x.shape[0]), np.maximum(before_index, 0)]
   codes = interval_codes(x[:, -1:], key, (before_index[:, None],
                                           prev_value[:, None]))
-  reward = reward + _PREFERRED_LUT[_code_index(codes[:, 0])]
+  reward = reward + _PREFERRED_LUT[interval_code_index(codes[:, 0])]
   reward = reward + _LEAP_REWARD[_last_leap_outcome(x, has_prev, prev_value)
                                  + 1]
   if t == composition_length - 1:
@@ -672,7 +676,7 @@ def music_theory_reward_per_step(
   reward = reward + _motif_reward(an.motif_distinct)
   reward = reward + _repeated_motif_reward(an.in_repeated_motif,
                                            an.motif_distinct)
-  reward = reward + np.where(beats > 0, _PREFERRED_LUT[_code_index(
+  reward = reward + np.where(beats > 0, _PREFERRED_LUT[interval_code_index(
       an.interval_codes)], 0.0)
   reward = reward + _LEAP_REWARD[an.leap_outcomes + 1]
   if n == length:
@@ -741,7 +745,7 @@ def preferred_intervals_reward(compositions, actions, key: KeyConfig = C_MAJOR,
                                ) -> np.ndarray:
   """``reward_preferred_intervals``. float32 [B]."""
   x = _full(compositions, actions, composition_length)
-  return _PREFERRED_LUT[_code_index(interval_codes(x, key)[:, -1])].astype(
+  return _PREFERRED_LUT[interval_code_index(interval_codes(x, key)[:, -1])].astype(
       np.float32)
 
 

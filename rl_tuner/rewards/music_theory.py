@@ -521,6 +521,36 @@ def reward_scale(composition: Sequence[int], action: int,
   return reward
 
 
+# --- Sums used by the simpler reward modes ----------------------------------
+
+
+def reward_key_and_tonic(composition: Sequence[int], action: int,
+                         key: KeyConfig = C_MAJOR,
+                         composition_length: int = COMPOSITION_LENGTH) -> float:
+  """The 'key_and_tonic' mode: key + tonic."""
+  return (reward_key(composition, action, key) +
+          reward_tonic(composition, action, key, composition_length))
+
+
+def reward_music_theory_basic(composition: Sequence[int], action: int,
+                              key: KeyConfig = C_MAJOR,
+                              composition_length: int = COMPOSITION_LENGTH
+                              ) -> float:
+  """The 'music_theory_basic' mode: key + tonic + excessive repetition."""
+  return (reward_key(composition, action, key) +
+          reward_tonic(composition, action, key, composition_length) +
+          reward_penalize_repeating(composition, action, key))
+
+
+def reward_music_theory_basic_plus_variety(
+    composition: Sequence[int], action: int, key: KeyConfig = C_MAJOR,
+    composition_length: int = COMPOSITION_LENGTH) -> float:
+  """'music_theory_basic' + the autocorrelation penalty."""
+  return (reward_music_theory_basic(composition, action, key,
+                                    composition_length) +
+          reward_penalize_autocorrelation(composition, action, key))
+
+
 # --- The paper's sum -----------------------------------------------------------
 
 
