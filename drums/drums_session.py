@@ -37,7 +37,6 @@ flags.DEFINE_string('soundfont', session_output.DEFAULT_SOUNDFONT,
                     'General MIDI soundfont for --wav.')
 flags.DEFINE_string('load', None, 'Load agents from this .npz first.')
 flags.DEFINE_string('save', None, 'Save the agents to this .npz at the end.')
-flags.mark_flags_as_required(['program', 'output_dir'])
 
 
 def bar_summary(records, ticks_per_bar):
@@ -99,6 +98,8 @@ def run(program_path, bars, output_dir, wav, hparams, soundfont, load, save):
 
 def main(argv):
   del argv
+  if not FLAGS.program or not FLAGS.output_dir:
+    raise app.UsageError('--program and --output_dir are required')
   hparams = beat_agent_hparams.parse_hparams(
       FLAGS.hparams, beat_agent_hparams.CONFIGS[FLAGS.config])
   hparams = beat_agent_hparams.BeatAgentHParams(

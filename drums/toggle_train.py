@@ -33,7 +33,6 @@ flags.DEFINE_boolean('noop', True, 'Give the agent a no-op action.')
 flags.DEFINE_integer('seed', 0, 'Seed of the agent and the environment.')
 flags.DEFINE_integer('eval_episodes', 20, 'Random-start evaluation episodes.')
 flags.DEFINE_integer('checkpoint_every', 50, 'Episodes between checkpoints.')
-flags.mark_flag_as_required('output_dir')
 
 BAD_START = toggle_env.KICK.tolist()  # Snare on the kick: reward -1.
 
@@ -79,6 +78,8 @@ def plot(path, train_rewards, eval_rewards):
 
 def main(argv):
   del argv
+  if not FLAGS.output_dir:
+    raise app.UsageError('--output_dir is required')
   output_dir = paths.resolve_user_path(FLAGS.output_dir)
   os.makedirs(output_dir, exist_ok=True)
   env = toggle_env.KickSnareToggleEnv(noop=FLAGS.noop)
