@@ -7,9 +7,9 @@ logits for the untuned model, of Q or Psi values for Q/Psi, and of
 G(s, .) + log p(.|s) for G (the policy G learning acts by). Compositions are
 generated in batches by one compiled function.
 
-For each model: the rl_tuner.rewards.statistics metrics, the mean
-log p(a|s) per note under the Note RNN (the frozen reward RNN), and the mean
-music-theory reward r_MT per composition.
+For each model: the rl_tuner.rewards.statistics metrics (which include the
+mean music-theory reward r_MT per event and per composition) and the mean
+log p(a|s) per event under the Note RNN (the frozen reward RNN).
 """
 
 import collections
@@ -22,14 +22,13 @@ from typing import Dict, Optional
 import numpy as np
 
 from rl_tuner import encoding
-from rl_tuner import melody_env
 from rl_tuner import melody_sampler
 from rl_tuner import rl_tuner_runner
 from rl_tuner.note_rnn import note_rnn_loader
 from rl_tuner.rewards import statistics
 
 Model = collections.namedtuple('Model', ['name', 'sampler', 'key',
-                                         'reward_mode', 'algorithm'])
+                                         'algorithm'])
 
 
 def parse_checkpoints(spec: str) -> Dict[str, str]:
@@ -63,12 +62,12 @@ def load_model(name: str, directory: str) -> Model:
     agent = rl_tuner_runner.load_tuned_agent(directory, replay_memory_size=1,
                                              priming='random')
     return Model(name, agent.sampler(priming='random'), agent.key,
-                 agent.hparams.reward_mode, agent.hparams.algorithm)
+                 agent.hparams.algorithm)
   note_rnn = note_rnn_loader.NoteRNNLoader(directory).load(
       'note_rnn', trainable=False)
   return Model(name, melody_sampler.MelodySampler(note_rnn, note_rnn,
                                                   'note_rnn', None),
-               encoding.C_MAJOR, 'music_theory_all', 'note_rnn')
+               encoding.C_MAJOR, 'note_rnn')
 
 
 def evaluate(model: Model, num_compositions: int, seed: int = 0,
@@ -76,32 +75,27 @@ def evaluate(model: Model, num_compositions: int, seed: int = 0,
   """Table 1 statistics of ``num_compositions`` sampled compositions.
 
   Returns:
-    {metric: value}: the StatisticsAccumulator result, plus
-    'mean_log_p_note_rnn' (per note), 'mean_music_theory_reward' (per
-    composition, overriding the accumulator's if it has one, so every model
-    is judged by the same reward function), 'num_compositions', 'algorithm'
-    and 'seconds'.
+    {metric: value}: the StatisticsAccumulator result (Table 1 metrics,
+    interval counts and the mean music-theory reward r_MT per event and per
+    composition), plus 'mean_log_p_note_rnn' (log p(a|s) per event under the
+    Note RNN), 'num_compositions', 'algorithm' and 'seconds'.
   """
   start = time.perf_counter()
   accumulator = statistics.StatisticsAccumulator(model.key)
-  log_p_sum, r_mt_sum, done = 0.0, 0.0, 0
+  log_p_sum, num_events = 0.0, 0
   for i in range(0, num_compositions, batch_size):
     n = min(batch_size, num_compositions - i)
     out = model.sampler.generate(n, seed=seed * 1_000_003 + i, sample=True,
                                  batch_size=n)
     accumulator.add(out.actions)
     log_p_sum += float(out.log_p.sum())
-    env = melody_env.MelodyEnv(n, model.key, model.reward_mode,
-                               out.actions.shape[1])
-    r_mt_sum += float(sum(env.step(out.actions[:, t]).reward.sum()
-                          for t in range(out.actions.shape[1])))
-    done += n
+    num_events += out.log_p.size
   result = {k: (float(v) if isinstance(v, (int, float, np.number)) else v)
             for k, v in accumulator.result().items()}
   result.update(
-      mean_log_p_note_rnn=log_p_sum / (done * out.actions.shape[1]),
-      mean_music_theory_reward=r_mt_sum / done, num_compositions=done,
-      algorithm=model.algorithm, seconds=time.perf_counter() - start)
+      mean_log_p_note_rnn=log_p_sum / num_events,
+      num_compositions=num_compositions, algorithm=model.algorithm,
+      seconds=time.perf_counter() - start)
   return result
 
 
@@ -190,8 +184,8 @@ def evaluate_checkpoints(checkpoints: Dict[str, str], num_compositions: int,
     model = load_model(name, directory)
     results[name] = evaluate(model, num_compositions, seed, batch_size)
     log(f'{name}: {num_compositions} compositions in '
-        f'{results[name]["seconds"]:.1f} s; r_MT '
-        f'{results[name]["mean_music_theory_reward"]:.2f}, log p '
-        f'{results[name]["mean_log_p_note_rnn"]:.3f}')
+        f'{results[name]["seconds"]:.1f} s; r_MT per event '
+        f'{results[name].get("mean_music_theory_reward", float("nan")):.3f}, '
+        f'log p per event {results[name]["mean_log_p_note_rnn"]:.3f}')
   return results
 

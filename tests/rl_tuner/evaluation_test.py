@@ -49,7 +49,7 @@ class EvaluationTest(absltest.TestCase):
     agent.save_model_and_figs(os.path.join(tmp, 'g'), num_figures=1)
     results = evaluation.evaluate_checkpoints(
         {'note_rnn': note_rnn_dir, 'g': os.path.join(tmp, 'g')},
-        num_compositions=50, batch_size=20, log=lambda _: None)
+        num_compositions=50, batch_size=25, log=lambda _: None)
     self.assertEqual(results['g']['algorithm'], 'g')
     self.assertEqual(results['note_rnn']['algorithm'], 'note_rnn')
     for r in results.values():
