@@ -8,9 +8,12 @@ is ``int [B]``. Events are actions of ``rl_tuner.encoding`` (0 NOTE_OFF,
 1 NO_EVENT, 2..37 MIDI pitches 48..83).
 
 There are no per-composition Python loops. The loops that remain run over
-small fixed axes: the three autocorrelation lags and, for the leap rule (a
-state machine over the composition), the beats so far (at most 31 vectorised
-steps over B).
+small fixed axes: the three autocorrelation lags, the 8 events of a motif and,
+for the leap rule (a state machine over the composition), the beats so far
+(at most 31 vectorised steps over B). Called in lockstep at beats 0, 1, ...,
+the leap state of the previous beat is reused (``_LeapCache``, keyed by the
+exact events so far), so a call advances the state by one beat; results never
+depend on the cache.
 
 Two entry points:
 
@@ -136,7 +139,7 @@ def _previous_pitch(x: np.ndarray):
   Returns:
     (index int64 [B, n] (-1 if none), value int64 [B, n] (undefined if none)).
   """
-  b, n = x.shape
+  n = x.shape[1]
   is_pitch = x >= _FIRST_PITCH
   last_incl = np.maximum.accumulate(
       np.where(is_pitch, np.arange(n), -1), axis=1)
@@ -144,12 +147,11 @@ def _previous_pitch(x: np.ndarray):
   before[:, 0] = -1
   before[:, 1:] = last_incl[:, :-1]
   value = np.take_along_axis(x, np.maximum(before, 0), axis=1)
-  del b
   return before, value
 
 
 def interval_codes(x: np.ndarray, key: KeyConfig = C_MAJOR, prev=None):
-  """``music_theory.detect_sequential_interval`` of every event: int64 [B, n]."""
+  """``music_theory.detect_sequential_interval`` of each event, int64 [B, n]."""
   tables = _tables(key)
   prev_index, prev_value = _previous_pitch(x) if prev is None else prev
   tonic_or_fifth = tables.tonic_or_fifth[prev_value]
@@ -377,31 +379,27 @@ def _windows(x: np.ndarray, last_only: bool) -> np.ndarray:
   return stride_tricks.sliding_window_view(x, _BAR, axis=1)
 
 
-def repeated_motif_flags(x: np.ndarray, distinct: np.ndarray,
-                         last_only: bool = False) -> np.ndarray:
+def repeated_motif_flags(x: np.ndarray, distinct: np.ndarray) -> np.ndarray:
   """Whether each window is a motif that appears verbatim earlier: bool [B, W].
 
-  Earlier occurrences must end before the window starts (window index at most
-  w - 8). ``distinct`` is ``motif_distinct_pitches(x, last_only)``.
+  Windows are coded as base-38 int64 numbers and compared pairwise; earlier
+  occurrences must end before the window starts (window index at most w - 8).
+  ``distinct`` is ``motif_distinct_pitches(x)``.
   """
-  b, n = x.shape
+  n = x.shape[1]
   num_windows = n - _BAR + 1
   if num_windows <= _BAR:  # Needs n >= 16 for an earlier, disjoint window.
     return np.zeros(distinct.shape, bool)
   powers = _CODE_BASE ** np.arange(_BAR, dtype=np.int64)
   codes = (stride_tricks.sliding_window_view(x, _BAR, axis=1) * powers).sum(-1)
-  if last_only:
-    earlier = codes[:, :num_windows - _BAR]
-    found = (earlier == codes[:, -1:]).any(axis=1, keepdims=True)
-  else:
-    same = codes[:, None, :] == codes[:, :, None]  # [B, w, w'].
-    allowed = np.tri(num_windows, num_windows, -_BAR, dtype=bool)
-    found = (same & allowed).any(axis=2)
+  same = codes[:, None, :] == codes[:, :, None]  # [B, w, w'].
+  allowed = np.tri(num_windows, num_windows, -_BAR, dtype=bool)
+  found = (same & allowed).any(axis=2)
   return found & (distinct >= mt.MIN_MOTIF_NOTES)
 
 
 def _repeated_motif_last(x: np.ndarray, distinct: np.ndarray) -> np.ndarray:
-  """``repeated_motif_flags(x, distinct, last_only=True)[:, 0]``: bool [B].
+  """``repeated_motif_flags(x, distinct)[:, -1]`` for the last event: bool [B].
 
   Compares the last 8 events with every earlier disjoint window, one window
   position at a time.
@@ -464,8 +462,8 @@ def autocorrelation_penalty(x: np.ndarray, lengths=None,
 
 def _autocorrelation_penalty_last(x: np.ndarray,
                                   penalty_weight: float = 3.0) -> np.ndarray:
-  """``autocorrelation_penalty(x, [n])[:, 0]`` for x [B, n], all lags at once."""
-  b, n = x.shape
+  """``autocorrelation_penalty(x, [n])[:, 0]`` for x [B, n], lags at once."""
+  n = x.shape[1]
   lags = np.array(mt.AUTOCORRELATION_LAGS)
   if n <= lags.max():
     return autocorrelation_penalty(x, [n], penalty_weight)[:, 0]
@@ -483,7 +481,6 @@ def _autocorrelation_penalty_last(x: np.ndarray,
                       threshold.numerator * den)
   terms = np.where(over, np.abs(num / np.where(den > 0, den, 1)) *
                    penalty_weight, 0.0)
-  del b
   return -(terms[:, 0] + terms[:, 1] + terms[:, 2])
 
 
@@ -745,8 +742,8 @@ def preferred_intervals_reward(compositions, actions, key: KeyConfig = C_MAJOR,
                                ) -> np.ndarray:
   """``reward_preferred_intervals``. float32 [B]."""
   x = _full(compositions, actions, composition_length)
-  return _PREFERRED_LUT[interval_code_index(interval_codes(x, key)[:, -1])].astype(
-      np.float32)
+  codes = interval_codes(x, key)[:, -1]
+  return _PREFERRED_LUT[interval_code_index(codes)].astype(np.float32)
 
 
 def scale_reward(compositions, actions, key: KeyConfig = C_MAJOR,

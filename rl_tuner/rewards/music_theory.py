@@ -139,7 +139,7 @@ def scale_actions(key: KeyConfig) -> List[int]:
 
 def reward_key(composition: Sequence[int], action: int,
                key: KeyConfig = C_MAJOR, penalty_amount: float = -1.0) -> float:
-  """``penalty_amount`` (-1) if ``action`` is not in key (specials are in key)."""
+  """``penalty_amount`` (-1) if ``action`` is not in key (specials are)."""
   del composition
   return 0.0 if action in key.in_key_actions else penalty_amount
 
@@ -227,7 +227,8 @@ def reward_non_repeating(composition: Sequence[int], action: int,
 # --- Autocorrelation ---------------------------------------------------------
 
 
-def autocorrelation_fraction(signal: Sequence[int], lag: int) -> Tuple[int, int]:
+def autocorrelation_fraction(signal: Sequence[int],
+                             lag: int) -> Tuple[int, int]:
   """Exact autocorrelation coefficient of integer ``signal`` as (num, den).
 
   coefficient = sum_i (s_i - m)(s_{i+lag} - m) / sum_i (s_i - m)^2 with m the
@@ -267,7 +268,8 @@ def reward_penalize_autocorrelation(composition: Sequence[int], action: int,
   penalty = 0.0
   for lag in AUTOCORRELATION_LAGS:
     num, den = autocorrelation_fraction(signal, lag)
-    if den != 0 and abs(fractions.Fraction(num, den)) > AUTOCORRELATION_THRESHOLD:
+    if (den != 0 and
+        abs(fractions.Fraction(num, den)) > AUTOCORRELATION_THRESHOLD):
       penalty += abs(num / den) * penalty_weight
   return -penalty
 
@@ -364,7 +366,8 @@ def detect_sequential_interval(composition: Sequence[int], action: int,
   if prev is None:
     return 0
   prev_pc = _pitch_class(prev)
-  tonic_or_fifth = prev_pc in (tonic_pitch_class(key), dominant_pitch_class(key))
+  tonic_or_fifth = prev_pc in (tonic_pitch_class(key),
+                               dominant_pitch_class(key))
   if action == NO_EVENT:
     return (HOLD_INTERVAL_AFTER_TONIC_OR_FIFTH if tonic_or_fifth
             else HOLD_INTERVAL)
@@ -444,7 +447,7 @@ def leap_outcomes(composition: Sequence[int]) -> List[int]:
 
 
 def detect_leap_up_back(composition: Sequence[int], action: int) -> int:
-  """The leap outcome of ``action`` after ``composition`` (``leap_outcomes``)."""
+  """The leap outcome of ``action`` after ``composition``."""
   return leap_outcomes(list(composition) + [action])[-1]
 
 
@@ -551,13 +554,13 @@ def reward_music_theory_basic_plus_variety(
           reward_penalize_autocorrelation(composition, action, key))
 
 
-# --- The paper's sum -----------------------------------------------------------
+# --- The paper's sum ---------------------------------------------------------
 
 
 def music_theory_reward_reference(
     composition: Sequence[int], action: int, key: KeyConfig = C_MAJOR,
     composition_length: int = COMPOSITION_LENGTH) -> float:
-  """r_MT of the paper: the sum of every rule above (the 'music_theory_all' mode).
+  """r_MT of the paper, the sum of every rule above ('music_theory_all').
 
   key + tonic + excessive repetition + autocorrelation + motif + repeated motif
   + preferred intervals + leaps + unique highest/lowest note (last beat).

@@ -54,7 +54,8 @@ REFERENCE_REWARD_MODES: Dict[str, Callable[..., float]] = {
     'music_theory_only': mt.music_theory_reward_reference,
     'music_theory_basic': mt.reward_music_theory_basic,
     'music_theory_random': mt.reward_music_theory_basic,
-    'music_theory_basic_plus_variety': mt.reward_music_theory_basic_plus_variety,
+    'music_theory_basic_plus_variety':
+        mt.reward_music_theory_basic_plus_variety,
     'preferred_intervals': mt.reward_preferred_intervals,
     'scale': mt.reward_scale,
     'key': mt.reward_key_distribute_prob,

@@ -2,8 +2,9 @@
 
 ``StatisticsAccumulator`` counts, vectorised over batches of compositions
 (``int [N, 32]``, events of ``rl_tuner.encoding``), how well they follow the
-music-theory rules of ``rl_tuner.rewards.music_theory``; ``statistics_reference``
-is the same per composition in plain Python (the test oracle).
+music-theory rules of ``rl_tuner.rewards.music_theory``;
+``statistics_reference`` is the same per composition in plain Python (the test
+oracle).
 ``PAPER_TABLE_1`` holds the paper's numbers under the same metric names.
 
 Definitions (following the public rl_tuner_eval_metrics.py, with the
