@@ -295,6 +295,14 @@ class DrumSession:
     return [self.step() for _ in range(bars * self.ticks_per_bar)]
 
 
+LIVE_MAX_RECORDS = 1024  # 128 bars: enough for a live display, bounded.
+
+
 def from_program(program_text: str, **kwargs) -> DrumSession:
-  """A DrumSession for program text (the realtime adapter's entry point)."""
+  """A DrumSession for program text (the realtime adapter's entry point).
+
+  Keeps only the last LIVE_MAX_RECORDS tick records unless ``max_records``
+  is given.
+  """
+  kwargs.setdefault('max_records', LIVE_MAX_RECORDS)
   return DrumSession(program_text, **kwargs)
