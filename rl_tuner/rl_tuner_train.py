@@ -9,6 +9,17 @@ finishes in a few minutes on a 2-core CPU. Running again with the
 same --output_dir resumes from the last checkpoint.
 """
 
+import os
+import sys
+
+# Run as a script (python rl_tuner/X.py, or bazel run), Python puts rl_tuner/
+# first on sys.path, where rl_tuner/rl_tuner.py would shadow the rl_tuner
+# package; drop that entry (the repository root comes from PYTHONPATH or the
+# Bazel runfiles).
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(
+    os.path.abspath(__file__)):
+  sys.path.pop(0)
+
 from absl import app
 from absl import flags
 from absl import logging
