@@ -51,9 +51,9 @@ _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', 'output/reproduce',
     'Runs go to OUT/<algorithm>, eval to OUT/eval.')
 _TABLE_PATH = flags.DEFINE_string(
-    'table_path', os.path.join(os.path.dirname(paths.DEFAULT_MIDI_PRIMER),
-                               '..', '..', 'docs', 'rl_tuner_table_1.md'),
-    'Where the Markdown table is written.')
+    'table_path', 'docs/rl_tuner_table_1.md',
+    'Where the Markdown table is written (relative to the working dir: the '
+    'repository root under bazel run from it).')
 _SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')
 
 
