@@ -91,12 +91,12 @@ class BeatAgent:
     self.optimizer.build(self.model.trainable_variables)
     spec = tf.TensorSpec([None, hparams.state_size], tf.float32)
     self._q_fn = tf.function(self._q_values_graph, input_signature=[spec])
+    actions = tf.TensorSpec([None], tf.int32)
+    rewards = tf.TensorSpec([None], tf.float32)
     self._learn_fn = tf.function(self._learn_graph, input_signature=[
-        spec, tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32),
-        spec])
+        spec, actions, rewards, spec])
     self._act_learn_fn = tf.function(self._act_learn_graph, input_signature=[
-        spec, spec, tf.TensorSpec([None], tf.int32),
-        tf.TensorSpec([None], tf.float32), spec])
+        spec, spec, actions, rewards, spec])
     self._pending = None  # (state, action, reward) awaiting its next state.
     self.losses = []
 

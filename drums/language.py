@@ -219,7 +219,8 @@ def _check_range(token, name, value, low=None, high=None, high_open=False,
     lo = '' if low is None else f'{low} {"<" if low_open else "<="} '
     hi = '' if high is None else f' {"<" if high_open else "<="} {high}'
     shown = float(value) if isinstance(value, Fraction) else value
-    raise _error(token, f'{name} {shown:g} is out of range', [f'{lo}{name}{hi}'])
+    raise _error(token, f'{name} {shown:g} is out of range',
+                 [f'{lo}{name}{hi}'])
 
 
 # Effect name -> (low, high) inclusive bounds (SPEC section 2).

@@ -73,8 +73,8 @@ class SessionOutputTest(absltest.TestCase):
     midi = session_output.write_midi(
         os.path.join(self.create_tempdir().full_path, 'w.mid'),
         session_output.to_note_sequence(recs, session.bpm))
-    wav = session_output.render_wav(midi, os.path.join(self.create_tempdir().full_path,
-                                                       'w.wav'))
+    out = self.create_tempdir().full_path
+    wav = session_output.render_wav(midi, os.path.join(out, 'w.wav'))
     import soundfile  # pylint: disable=g-import-not-at-top
     audio, rate = soundfile.read(wav)
     self.assertEqual(rate, 44100)
@@ -83,8 +83,9 @@ class SessionOutputTest(absltest.TestCase):
 
   def test_wav_missing_soundfont(self):
     with self.assertRaisesRegex(FileNotFoundError, 'nope.sf2'):
-      session_output.render_wav('x.mid', os.path.join(self.create_tempdir().full_path,
-                                                      'x.wav'), '/nope.sf2')
+      session_output.render_wav(
+          'x.mid', os.path.join(self.create_tempdir().full_path, 'x.wav'),
+          '/nope.sf2')
 
 
 if __name__ == '__main__':
