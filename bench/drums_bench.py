@@ -11,10 +11,12 @@ Measures, after --warmup ticks, for the SPEC's learn_snare program:
     calls), in learn mode, then again after gc.freeze() (a realtime host
     should freeze the garbage collector after warm-up: a full collection
     walks all of TF's objects and takes ~0.2 s),
-and prints p50/p99/max in milliseconds and the tracing counts.
+and prints wall-clock p50/p99/max and process CPU time p50/p99 in
+milliseconds, the load average and the tracing counts.
 """
 
 import gc
+import os
 import time
 
 from absl import app
@@ -37,14 +39,16 @@ TARGET = (0, 0, 1, 0, 0, 0, 1, 0)  # snare*2+0.5.
 
 
 def _time(fn, ticks, warmup):
+  """Wall and process-CPU milliseconds per call, each ``[ticks]``."""
   for i in range(warmup):
     fn(i)
-  times = np.empty(ticks)
+  wall, cpu = np.empty(ticks), np.empty(ticks)
   for i in range(ticks):
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     fn(warmup + i)
-    times[i] = time.perf_counter() - start
-  return times * 1e3
+    wall[i] = time.perf_counter() - start
+    cpu[i] = time.process_time() - start_cpu
+  return wall * 1e3, cpu * 1e3
 
 
 def main(argv):
@@ -72,10 +76,15 @@ def main(argv):
   rows['session.step, gc.freeze'] = _time(lambda i: session.step(offset + i),
                                           FLAGS.ticks, 0)
   traces_session = session.agent('snare').tracing_counts()
-  print(f'{"per tick":<24}{"p50 ms":>9}{"p99 ms":>9}{"max ms":>9}{"ticks":>7}')
-  for name, t in rows.items():
+  print(f'{"per tick":<24}{"p50 ms":>9}{"p99 ms":>9}{"max ms":>9}'
+        f'{"cpu p50":>9}{"cpu p99":>9}{"ticks":>7}')
+  for name, (t, c) in rows.items():
     print(f'{name:<24}{np.percentile(t, 50):9.3f}{np.percentile(t, 99):9.3f}'
-          f'{t.max():9.3f}{len(t):7d}')
+          f'{t.max():9.3f}{np.percentile(c, 50):9.3f}'
+          f'{np.percentile(c, 99):9.3f}{len(t):7d}')
+  print(f'load average (1, 5, 15 min): {os.getloadavg()} on {os.cpu_count()} '
+        'CPUs; wall-clock tails grow when the CPUs are oversubscribed, the '
+        'process CPU time per tick ("cpu") does not')
   print(f'TF threads: {FLAGS.tf_threads or "default"}')
   print(f'tf.function tracing counts after all ticks: agent {traces_agent}, '
         f'session agent {traces_session} (1 = no retracing)')
