@@ -143,6 +143,8 @@ class DrumSession:
   def set_program(self, text: str) -> None:
     """Switches to a new program at the next tick; agents keep their learning.
 
+    Modes come from the new program's prefixes (set_mode overrides end).
+
     Raises:
       language.ParseError: the old program keeps playing.
     """

@@ -48,7 +48,9 @@ def evaluate(env, agent, episodes: int, seed: int):
             'best': float(r.max()), 'last': float(r[-1]),
             'mean': float(r.mean())}
   return {'bad_start': stats(runs[0]),
-          'bad_start_rewards': runs[0]['rewards'].tolist(),
+          # Reward of the starting pattern, then after each step.
+          'bad_start_rewards': [float(runs[0]['start_reward'])] +
+                               runs[0]['rewards'].tolist(),
           'random_starts': {k: float(np.mean([stats(r)[k] for r in runs[1:]]))
                             for k in ('start', 'after_8', 'best', 'last',
                                       'mean')}}
@@ -66,7 +68,7 @@ def plot(path, train_rewards, eval_rewards):
   a.set_ylabel('reward')
   a.legend()
   b.plot(eval_rewards, marker='.')
-  b.set_xlabel('step (greedy, from snare = kick)')
+  b.set_xlabel('steps taken (greedy, from snare = kick)')
   b.set_ylabel('reward')
   b.set_ylim(-1.05, 1.05)
   fig.tight_layout()

@@ -1,5 +1,7 @@
 """Tests of drums.beat_state: +1/-1 states on hand-made ticks, reward."""
 
+import sys
+
 from absl.testing import absltest
 import numpy as np
 
@@ -57,6 +59,15 @@ class BeatStateEncoderTest(absltest.TestCase):
 
 
 class RewardTest(absltest.TestCase):
+
+  def test_hot_path_modules_import_no_tensorflow(self):
+    # beat_state is imported above; so are these, for the realtime adapter.
+    # pylint: disable=g-import-not-at-top,unused-import
+    from drums import beat_memory
+    from drums import language
+    from drums import schedule
+    # pylint: enable=g-import-not-at-top,unused-import
+    self.assertNotIn('tensorflow', sys.modules)
 
   def test_reward(self):
     self.assertEqual(beat_state.reward(1, 1), 1.0)
