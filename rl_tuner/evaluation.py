@@ -142,6 +142,52 @@ def markdown_table(results: Dict[str, Dict[str, float]],
   return '\n'.join(lines) + '\n'
 
 
+# Issue 4's quality targets for tuned Q and Psi: the paper's RL columns.
+# (metric, 'max' or 'min', bound).
+RL_TARGETS = (
+    ('notes_excessively_repeated_pct', 'max', 0.02),
+    ('notes_not_in_key_pct', 'max', 0.6),
+    ('starting_with_tonic_pct', 'min', 28.8),
+    ('leaps_resolved_pct', 'min', 91.1),
+    ('notes_in_motif_pct', 'min', 75.7),
+)
+PURE_RL_LOG_P = -3.65  # log p(a|s) of the paper's pure-RL model (~log 1/38).
+
+
+def targets_report(results: Dict[str, Dict[str, float]]) -> str:
+  """Markdown lines saying, plainly, which quality targets are met.
+
+  Q and Psi (models whose algorithm is 'q' or 'psi') should match or beat the
+  paper's RL columns (``RL_TARGETS``) with log p well above the pure-RL
+  level; G should keep the highest log p of the tuned models.
+  """
+  lines = []
+  for name, r in results.items():
+    if r.get('algorithm') not in ('q', 'psi'):
+      continue
+    for metric, kind, bound in RL_TARGETS:
+      value = r.get(metric)
+      ok = value is not None and (value <= bound if kind == 'max' else
+                                  value >= bound)
+      sign = '<=' if kind == 'max' else '>='
+      lines.append(f'- {name}: {metric} = {_fmt(value)} (target {sign} '
+                   f'{bound}): {"met" if ok else "NOT met"}')
+    log_p = r.get('mean_log_p_note_rnn')
+    lines.append(f'- {name}: mean log p(a|s) = {_fmt(log_p)} (pure RL '
+                 f'{PURE_RL_LOG_P}): '
+                 f'{"above" if log_p > PURE_RL_LOG_P else "NOT above"}')
+  tuned = {n: r['mean_log_p_note_rnn'] for n, r in results.items()
+           if r.get('algorithm') in ('q', 'psi', 'g')}
+  g_names = [n for n, r in results.items() if r.get('algorithm') == 'g']
+  if g_names and len(tuned) > 1:
+    best = max(tuned, key=tuned.get)
+    lines.append(f'- G keeps the highest log p of the tuned models: '
+                 f'{"yes" if best in g_names else "NO (" + best + " does)"}')
+  if not lines:
+    return ''
+  return '\nQuality targets (issue 4):\n\n' + '\n'.join(lines) + '\n'
+
+
 def write_text(path: str, text: str) -> str:
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   tmp = path + '.tmp'
@@ -164,7 +210,8 @@ def write_outputs(results: Dict[str, Dict[str, float]], output_dir: str,
       'json': rl_tuner_runner._write_json(  # pylint: disable=protected-access
           os.path.join(output_dir, 'eval.json'), results),
       'table': write_text(os.path.join(output_dir, 'table.md'),
-                          markdown_table(results, header)),
+                          markdown_table(results, header) +
+                          targets_report(results)),
   }
   paper_metrics = sorted({k for col in statistics.PAPER_TABLE_1.values()
                           for k in col})

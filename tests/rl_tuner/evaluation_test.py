@@ -37,6 +37,22 @@ class EvaluationTest(absltest.TestCase):
                   '| - |', lines)
     self.assertIn('| mean_log_p_note_rnn | -1 | - | - | - |', lines)
 
+  def test_targets_report(self):
+    good = {'notes_excessively_repeated_pct': 0.0, 'notes_not_in_key_pct': 0.5,
+            'starting_with_tonic_pct': 30.0, 'leaps_resolved_pct': 95.0,
+            'notes_in_motif_pct': 80.0, 'mean_log_p_note_rnn': -2.0,
+            'algorithm': 'q'}
+    report = evaluation.targets_report({
+        'q': good,
+        'psi': dict(good, algorithm='psi', notes_in_motif_pct=70.0),
+        'g': {'algorithm': 'g', 'mean_log_p_note_rnn': -2.5}})
+    self.assertIn('- q: notes_in_motif_pct = 80 (target >= 75.7): met', report)
+    self.assertIn('- psi: notes_in_motif_pct = 70 (target >= 75.7): NOT met',
+                  report)
+    self.assertIn('- q: mean log p(a|s) = -2 (pure RL -3.65): above', report)
+    # g's -2.5 is below q's and psi's -2.0.
+    self.assertIn('highest log p of the tuned models: NO (q does)', report)
+
   def test_evaluates_untuned_and_tuned_models(self):
     tmp = self.create_tempdir().full_path
     note_rnn_dir = testing_utils.make_tiny_note_rnn(os.path.join(tmp, 'rnn'))
