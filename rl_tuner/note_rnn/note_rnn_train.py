@@ -20,6 +20,7 @@ import datetime
 import os
 import shlex
 import sys
+import time
 
 from absl import app
 from absl import flags
@@ -89,7 +90,8 @@ def main(argv):
         hparams, paths.resolve_user_path(FLAGS.output_dir))
   except ValueError as e:
     raise app.UsageError(f'--output_dir: {e}')
-  trainer.restore_or_initialize()
+  start_step = trainer.restore_or_initialize()
+  start_time = time.time()
   metrics = trainer.train(train_w, val_w, FLAGS.num_steps,
                           eval_every=FLAGS.eval_every,
                           log_every=FLAGS.log_every,
@@ -103,6 +105,8 @@ def main(argv):
         'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec='seconds'),
         'steps': metrics['step'], 'hparams': hparams.to_dict(),
+        'this_run': {'from_step': start_step,
+                     'wall_time_s': round(time.time() - start_time, 1)},
         'data': {**stats, 'train_windows': len(train_w),
                  'validation_windows': len(val_w)},
         'validation': metrics,

@@ -6,7 +6,14 @@ one LSTM layer of 100 cells, batch 128, gradient global-norm clip 5, L2 weight
 skipped. Learning rate: Adam at its default 1e-3 with no decay, as the public
 code trains it (the paper's 0.5 decayed x0.85 every 1000 steps is available
 through ``learning_rate=0.5,lr_decay_rate=0.85``, but 0.5 is far too large a
-step for Adam).
+step for Adam). The shipped checkpoint used Adam 1e-3 decayed x0.85 every 2000
+steps (``--hparams=lr_decay_rate=0.85,lr_decay_steps=2000``, 20,000 steps).
+
+Metrics: validation windows are cut with stride ``window_steps`` (each step
+of a held-out tune lands in one window); accuracy is argmax == next event and
+log perplexity the mean negative log-likelihood in nats per step, both over
+the scored steps (not the first ``skip_first_steps`` of a window, not
+padding); the bigram baseline is scored on exactly the same steps.
 
 Output directory layout (``OUTPUT_DIR``):
 
