@@ -77,8 +77,8 @@ def plot_note_probabilities(probabilities: np.ndarray,
           label='chosen')
   labels = ['off', 'hold'] + [str(encoding.PITCH_OFFSET + a)
                               for a in range(2, encoding.NUM_CLASSES)]
-  ax.set_yticks(range(0, encoding.NUM_CLASSES, 2))
-  ax.set_yticklabels(labels[::2], fontsize=7)
+  ax.set_yticks(range(encoding.NUM_CLASSES))
+  ax.set_yticklabels(labels, fontsize=6)
   ax.set_ylabel('event (MIDI pitch)')
   ax.set_xlabel('step (sixteenth notes)')
   ax.set_title(title)
