@@ -14,11 +14,11 @@ import os
 import sys
 
 # Run as a script (python rl_tuner/X.py, or bazel run), Python puts rl_tuner/
-# first on sys.path, where rl_tuner/rl_tuner.py would shadow the rl_tuner
-# package; drop that entry (the repository root comes from PYTHONPATH or the
-# Bazel runfiles).
-if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(
-    os.path.abspath(__file__)):
+# (symlinks resolved) first on sys.path, where rl_tuner/rl_tuner.py would
+# shadow the rl_tuner package; drop that entry (the repository root comes from
+# PYTHONPATH or the Bazel runfiles).
+if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(
+    os.path.realpath(__file__)):
   sys.path.pop(0)
 
 from absl import app
