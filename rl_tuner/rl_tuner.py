@@ -116,6 +116,7 @@ class RLTuner:
     self._num_batched_steps = 0
     self._state = None  # melody_sampler.PrimedState of the current batch.
     self._episode_rewards = np.zeros([3, self.batch_size], np.float64)
+    self._samplers = {}  # (use_note_rnn, priming) -> MelodySampler.
 
   @classmethod
   def from_note_rnn_checkpoint(cls, hparams, checkpoint_dir: str,
@@ -254,7 +255,7 @@ class RLTuner:
     if priming == 'midi' and primer is None:
       raise ValueError("RLTuner.sampler: priming='midi' needs a primer")
     key = (use_note_rnn, priming)
-    cache = self.__dict__.setdefault('_samplers', {})
+    cache = self._samplers
     if key not in cache:
       policy = self.reward_rnn if use_note_rnn else self.q_network
       cache[key] = melody_sampler.MelodySampler(
