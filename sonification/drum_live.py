@@ -73,7 +73,7 @@ class DrumLiveApp:
             if hasattr(self.session, method)}
 
   def close(self) -> None:
-    self.notes.all_off(0.0)
+    self.notes.all_off()
     close = getattr(self.session, 'close', None)
     if close:
       close()

@@ -48,6 +48,7 @@ class MelodyStream:
     self._current = np.zeros(0, np.int64)
     self._position = 0
     self._sounding: Optional[int] = None
+    self._last_time_s = 0.0  # Clock time (s) of the latest tick played.
     self._stop = threading.Event()
     self.underruns = 0
     self.compositions_played = 0
@@ -88,6 +89,7 @@ class MelodyStream:
 
   def on_tick(self, tick) -> Optional[int]:
     """Plays the next event; returns it (None on an underrun)."""
+    self._last_time_s = tick.time_s
     action = self._next_action()
     if action is None:
       self.underruns += 1
@@ -120,7 +122,7 @@ class MelodyStream:
   def close(self) -> None:
     self._stop.set()
     if self._sounding is not None:
-      self.sink.note_off(self._sounding, self.channel, 0.0)
+      self.sink.note_off(self._sounding, self.channel, self._last_time_s)
       self._sounding = None
     self._thread.join(timeout=5.0)
     self.sink.close()

@@ -443,9 +443,13 @@ class NoteScheduler:
   """
   sink: Sink
   pending: List[Tuple[int, int, int]] = dataclasses.field(default_factory=list)
+  # Time (seconds, the clock's time base) of the latest tick seen: all_off()
+  # at the end of a session releases notes then, not at time 0.
+  last_time_s: float = 0.0
 
   def advance(self, tick_index: int, time_s: float) -> None:
     """Sends note_off for every note whose off tick is <= tick_index."""
+    self.last_time_s = time_s
     if not self.pending:
       return
     keep = []
@@ -458,10 +462,13 @@ class NoteScheduler:
 
   def play(self, tick_index: int, time_s: float, pitch: int, velocity: int,
            channel: int = 0, length_ticks: int = 1) -> None:
+    self.last_time_s = time_s
     self.sink.note_on(pitch, velocity, channel, time_s)
     self.pending.append((tick_index + max(1, length_ticks), pitch, channel))
 
-  def all_off(self, time_s: float) -> None:
+  def all_off(self, time_s: Optional[float] = None) -> None:
+    """Releases every pending note at ``time_s`` (default: the last tick)."""
+    time_s = self.last_time_s if time_s is None else time_s
     for _, pitch, channel in self.pending:
       self.sink.note_off(pitch, channel, time_s)
     self.pending = []

@@ -150,6 +150,16 @@ class HelpersTest(absltest.TestCase):
     sched.advance(2, 0.2)  # off at tick 0 + 2.
     self.assertEqual(rec.events[-1], ('note_off', 0.2, 60, 0))
 
+  def test_all_off_releases_at_the_last_tick(self):
+    # Clock times are monotonic seconds (here 5000.x); releasing at 0.0 made
+    # an offline WAV span 5000 s (a 1.6 GB file in a 40-tick live session).
+    rec = sinks.RecordingSink()
+    sched = sinks.NoteScheduler(rec)
+    sched.play(7, 5000.7, 36, 100, 9, length_ticks=4)
+    sched.advance(8, 5000.8)
+    sched.all_off()
+    self.assertEqual(rec.events[-1], ('note_off', 5000.8, 36, 9))
+
   def test_multisink_isolates_failures(self):
     class Broken(sinks.Sink):
 
