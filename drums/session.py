@@ -188,6 +188,17 @@ class DrumSession:
       self.agents[instrument] = self._agent_factory(instrument)
     return self.agents[instrument]
 
+  def warm_up(self) -> None:
+    """Builds and traces the agents the program needs (before a live clock).
+
+    Imports TensorFlow (when the program has learn/predict statements) so a
+    realtime clock's first tick does not.
+    """
+    for instrument in self._modes:
+      agent = self.agent(instrument)
+      if hasattr(agent, 'warm_up'):
+        agent.warm_up()
+
   def reset(self) -> None:
     """Resets every agent (fresh weights, empty replay memory)."""
     for agent in self.agents.values():

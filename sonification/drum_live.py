@@ -54,6 +54,10 @@ class DrumLiveApp:
     self.session = session
     self.sink = sink
     self.notes = sinks_lib.NoteScheduler(sink)
+    # Build and trace the agents now, not on the clock's first tick.
+    warm_up = getattr(session, 'warm_up', None)
+    if warm_up:
+      warm_up()
 
   def on_tick(self, tick) -> None:
     self.notes.advance(tick.index, tick.time_s)

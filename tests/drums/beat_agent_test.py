@@ -106,6 +106,20 @@ class BeatAgentTest(tf.test.TestCase):
     self.assertEqual(agent.tracing_counts(),
                      {'q_values': 1, 'learn': 0, 'act_learn': 1})
 
+  def test_warm_up_traces_once_and_learns_nothing(self):
+    agent = beat_agent.BeatAgent(HParams(seed=3))
+    before = [w.copy() for w in agent.model.get_weights()]
+    agent.warm_up()
+    self.assertEqual(agent.tracing_counts(),
+                     {'q_values': 1, 'learn': 1, 'act_learn': 1})
+    for w0, w1 in zip(before, agent.model.get_weights()):
+      self.assertAllEqual(w0, w1)
+    self.assertEmpty(agent.memory)
+    for i in range(12):  # No tracing after warm-up.
+      agent.tick(i % 8, i % 2, (i // 2) % 2, 'learn')
+    self.assertEqual(agent.tracing_counts(),
+                     {'q_values': 1, 'learn': 1, 'act_learn': 1})
+
   def test_save_load_round_trip(self):
     agent = beat_agent.BeatAgent(HParams(seed=1))
     for i in range(20):
