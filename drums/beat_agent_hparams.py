@@ -13,8 +13,9 @@ outcome).
 """
 
 import dataclasses
-import typing
 from typing import Dict, Tuple
+
+from rl_tuner import hparams_overrides
 
 MODES = ('learn', 'predict', 'off')
 
@@ -82,6 +83,16 @@ class BeatAgentHParams:
     return dataclasses.asdict(self)
 
 
+def _convert(name: str, text: str, field_type):
+  if name == 'structure':
+    try:
+      return tuple(int(n) for n in text.split('/'))
+    except ValueError:
+      raise ValueError(f'hparam structure: expected widths like 32/16/8, got '
+                       f'{text!r}') from None
+  return hparams_overrides.convert_value(name, text, field_type)
+
+
 def parse_hparams(overrides: str, base: BeatAgentHParams = BeatAgentHParams()
                   ) -> BeatAgentHParams:
   """``"a=1,b=2"`` applied to ``base``; ``structure=32/16/8`` for widths.
@@ -89,25 +100,7 @@ def parse_hparams(overrides: str, base: BeatAgentHParams = BeatAgentHParams()
   Raises:
     ValueError: naming an unknown field, a malformed pair or a bad value.
   """
-  hints = typing.get_type_hints(BeatAgentHParams)
-  changes = {}
-  for pair in filter(None, (p.strip() for p in (overrides or '').split(','))):
-    if '=' not in pair:
-      raise ValueError(f'hparams: expected name=value, got {pair!r}')
-    name, text = (s.strip() for s in pair.split('=', 1))
-    if name not in hints:
-      raise ValueError(f'hparams: unknown hyperparameter {name!r}; known: '
-                       f'{sorted(hints)}')
-    try:
-      if name == 'structure':
-        changes[name] = tuple(int(n) for n in text.split('/'))
-      elif hints[name] is int:
-        changes[name] = int(text)
-      else:
-        changes[name] = float(text)
-    except ValueError:
-      raise ValueError(f'hparam {name}: bad value {text!r}') from None
-  return dataclasses.replace(base, **changes)
+  return hparams_overrides.parse_overrides(overrides, base, _convert)
 
 
 CONFIGS: Dict[str, BeatAgentHParams] = {

@@ -27,8 +27,9 @@ gradient step of 32 and one target update per 5 environment steps.
 """
 
 import dataclasses
-import typing
 from typing import Dict
+
+from rl_tuner import hparams_overrides
 
 ALGORITHMS = ('q', 'psi', 'g', 'pure_rl')
 EXPLORATION_MODES = ('egreedy', 'boltzmann')
@@ -143,27 +144,6 @@ class RLTunerHParams:
     return parse_hparams(overrides, base=self)
 
 
-def _convert(name: str, text: str, field_type):
-  if field_type is bool:
-    if text.lower() in ('1', 'true', 'yes'):
-      return True
-    if text.lower() in ('0', 'false', 'no'):
-      return False
-    raise ValueError(f'hparam {name}: expected a boolean, got {text!r}')
-  try:
-    if field_type is int:
-      value = float(text)  # Accepts 1e6.
-      if value != int(value):
-        raise ValueError
-      return int(value)
-    if field_type is float:
-      return float(text)
-  except ValueError:
-    raise ValueError(f'hparam {name}: expected {field_type.__name__}, got '
-                     f'{text!r}') from None
-  return text
-
-
 def parse_hparams(overrides: str,
                   base: RLTunerHParams = RLTunerHParams()) -> RLTunerHParams:
   """Parses ``"a=1,b=2"`` into a copy of ``base`` with those fields replaced.
@@ -178,17 +158,7 @@ def parse_hparams(overrides: str,
   Raises:
     ValueError: naming an unknown field, a malformed pair or a bad value.
   """
-  hints = typing.get_type_hints(RLTunerHParams)
-  changes = {}
-  for pair in filter(None, (p.strip() for p in (overrides or '').split(','))):
-    if '=' not in pair:
-      raise ValueError(f'hparams: expected name=value, got {pair!r}')
-    name, text = (s.strip() for s in pair.split('=', 1))
-    if name not in hints:
-      raise ValueError(f'hparams: unknown hyperparameter {name!r}; known: '
-                       f'{sorted(hints)}')
-    changes[name] = _convert(name, text, hints[name])
-  return dataclasses.replace(base, **changes)
+  return hparams_overrides.parse_overrides(overrides, base)
 
 
 CONFIGS: Dict[str, RLTunerHParams] = {

@@ -1,0 +1,70 @@
+"""``--hparams "a=1,b=2"`` overrides for frozen hyperparameter dataclasses.
+
+One parser for every hparams dataclass in the project (RL Tuner, drum beat
+agent); each passes its own converter for fields that need one.
+"""
+
+import dataclasses
+import typing
+from typing import Callable, TypeVar
+
+T = TypeVar('T')
+
+
+def convert_value(name: str, text: str, field_type):
+  """Converts override text to a field's type (bool, int, float, else str).
+
+  Ints accept scientific notation of whole numbers (``1e6``); bools accept
+  1/0, true/false, yes/no.
+
+  Raises:
+    ValueError: naming the field, the expected type and the text.
+  """
+  if field_type is bool:
+    if text.lower() in ('1', 'true', 'yes'):
+      return True
+    if text.lower() in ('0', 'false', 'no'):
+      return False
+    raise ValueError(f'hparam {name}: expected a boolean, got {text!r}')
+  try:
+    if field_type is int:
+      value = float(text)
+      if value != int(value):
+        raise ValueError
+      return int(value)
+    if field_type is float:
+      return float(text)
+  except ValueError:
+    raise ValueError(f'hparam {name}: expected {field_type.__name__}, got '
+                     f'{text!r}') from None
+  return text
+
+
+def parse_overrides(overrides: str, base: T,
+                    convert: Callable[[str, str, type], object] = convert_value
+                    ) -> T:
+  """Applies comma-separated ``name=value`` pairs to a dataclass instance.
+
+  Args:
+    overrides: e.g. ``"discount=0.9,minibatch_size=64"``; empty: no change.
+    base: the frozen dataclass to start from (its ``__post_init__`` validates
+      the result).
+    convert: ``(name, text, field_type) -> value``.
+
+  Returns:
+    A new instance of ``type(base)``.
+
+  Raises:
+    ValueError: naming an unknown field, a malformed pair or a bad value.
+  """
+  hints = typing.get_type_hints(type(base))
+  changes = {}
+  for pair in filter(None, (p.strip() for p in (overrides or '').split(','))):
+    if '=' not in pair:
+      raise ValueError(f'hparams: expected name=value, got {pair!r}')
+    name, text = (s.strip() for s in pair.split('=', 1))
+    if name not in hints:
+      raise ValueError(f'hparams: unknown hyperparameter {name!r}; known: '
+                       f'{sorted(hints)}')
+    changes[name] = convert(name, text, hints[name])
+  return dataclasses.replace(base, **changes)
