@@ -12,14 +12,19 @@ T = TypeVar('T')
 
 
 def convert_value(name: str, text: str, field_type):
-  """Converts override text to a field's type (bool, int, float, else str).
+  """Converts override text to a field's type (bool, int, float, tuple, str).
 
   Ints accept scientific notation of whole numbers (``1e6``); bools accept
-  1/0, true/false, yes/no.
+  1/0, true/false, yes/no; ``Tuple[int, ...]`` fields take colon-separated
+  items (``layer_sizes=256:256``), each converted to the item type.
 
   Raises:
     ValueError: naming the field, the expected type and the text.
   """
+  if typing.get_origin(field_type) is tuple:
+    item_type = (typing.get_args(field_type) or (str,))[0]
+    return tuple(convert_value(name, item.strip(), item_type)
+                 for item in text.split(':'))
   if field_type is bool:
     if text.lower() in ('1', 'true', 'yes'):
       return True

@@ -3,6 +3,8 @@
 import dataclasses
 from typing import Tuple
 
+from rl_tuner import hparams_overrides
+
 
 @dataclasses.dataclass(frozen=True)
 class CarlHParams:
@@ -77,19 +79,11 @@ class CarlHParams:
   def parse(cls, text: str, **defaults) -> 'CarlHParams':
     """Builds hparams from ``"a=1,b=2"`` overrides (tuples as ``10:12``).
 
+    Args:
+      text: the overrides (see rl_tuner.hparams_overrides).
+      **defaults: field values applied before the overrides (e.g. seed).
+
     Raises:
       ValueError: on an unknown field or a bad value.
     """
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    values = dict(defaults)
-    for item in filter(None, (s.strip() for s in text.split(','))):
-      name, sep, raw = item.partition('=')
-      name = name.strip()
-      if not sep or name not in fields:
-        raise ValueError(f'bad hparam {item!r}; known: {sorted(fields)}')
-      default = getattr(cls, name)
-      if isinstance(default, tuple):
-        values[name] = tuple(int(v) for v in raw.split(':'))
-      else:
-        values[name] = type(default)(raw)
-    return cls(**values)
+    return hparams_overrides.parse_overrides(text, cls(**defaults))

@@ -32,7 +32,6 @@ import dataclasses
 import json
 import os
 import time
-import typing
 from typing import Dict, Optional, Tuple
 
 from absl import logging
@@ -40,6 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from rl_tuner import encoding
+from rl_tuner import hparams_overrides
 from rl_tuner.note_rnn import melody_pipeline
 from rl_tuner.note_rnn import note_rnn_model
 from tensorflow.core.framework import summary_pb2
@@ -114,25 +114,7 @@ def parse_hparams(overrides: str,
     ValueError: naming an unknown hyperparameter, a malformed pair or a bad
       value.
   """
-  hints = typing.get_type_hints(NoteRNNHParams)
-  changes = {}
-  for pair in filter(None, (p.strip() for p in (overrides or '').split(','))):
-    name, eq, text = (s.strip() for s in pair.partition('='))
-    if not eq:
-      raise ValueError(f'--hparams: expected name=value, got {pair!r}')
-    if name not in hints:
-      raise ValueError(f'--hparams: unknown hyperparameter {name!r}; known: '
-                       f'{sorted(hints)}')
-    try:
-      if name == 'layer_sizes':
-        changes[name] = tuple(int(s) for s in text.split(':'))
-      elif hints[name] is int:
-        changes[name] = int(text)
-      else:
-        changes[name] = hints[name](text)
-    except ValueError:
-      raise ValueError(f'--hparams: bad value for {name}: {text!r}') from None
-  return dataclasses.replace(base, **changes)
+  return hparams_overrides.parse_overrides(overrides, base)
 
 
 def sequence_loss(logits, labels, skip_first_steps: int):

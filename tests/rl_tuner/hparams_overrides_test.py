@@ -1,6 +1,7 @@
 """Tests for the shared ``--hparams "a=1,b=2"`` parser."""
 
 import dataclasses
+from typing import Tuple
 
 from absl.testing import absltest
 
@@ -13,6 +14,7 @@ class _HParams:
   rate: float = 0.5
   boltzmann: bool = False
   name: str = 'q'
+  layers: Tuple[int, ...] = (100,)
 
 
 class HParamsOverridesTest(absltest.TestCase):
@@ -21,6 +23,12 @@ class HParamsOverridesTest(absltest.TestCase):
     h = hparams_overrides.parse_overrides(
         ' steps=1e6, rate=0.25 ,boltzmann=yes,name=psi', _HParams())
     self.assertEqual(h, _HParams(1000000, 0.25, True, 'psi'))
+
+  def test_tuple_items_are_colon_separated(self):
+    h = hparams_overrides.parse_overrides('layers=256:128', _HParams())
+    self.assertEqual(h.layers, (256, 128))
+    with self.assertRaisesRegex(ValueError, 'layers: expected int'):
+      hparams_overrides.parse_overrides('layers=256:x', _HParams())
 
   def test_empty_is_no_change(self):
     self.assertEqual(hparams_overrides.parse_overrides('', _HParams()),

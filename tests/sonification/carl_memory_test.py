@@ -102,7 +102,7 @@ class HParamsTest(absltest.TestCase):
     self.assertEqual(hp.actor_hidden, (16, 16))
     with self.assertRaisesRegex(ValueError, 'batch_size'):
       carl_hparams.CarlHParams(batch_size=65)
-    with self.assertRaisesRegex(ValueError, 'bad hparam'):
+    with self.assertRaisesRegex(ValueError, "unknown hyperparameter 'colour'"):
       carl_hparams.CarlHParams.parse('colour=red')
 
 
