@@ -10,7 +10,8 @@ the numpy actor.
 
 The player's controls (Python API, and OSC through :meth:`handlers`):
 reward(+/-), randomise_actor, randomise_critic, clear_memory,
-set_reward_scale, set_optimise_every, set_noise, set_input, save, load.
+set_reward_scale, set_optimise_every, set_noise, set_input, set_input_at,
+save, load.
 A reward stores (state, action, value * reward_scale, next_state = state)
 for the last state and action played.
 
@@ -201,6 +202,19 @@ class CarlSession:
                        f'got {vector.size}')
     self.input = vector
 
+  def set_input_at(self, index: int, value: float) -> None:
+    """Sets one component of the input vector (a MIDI CC, a mouse axis).
+
+    Raises:
+      IndexError: if index is not in [0, input_size).
+    """
+    if not 0 <= int(index) < self.hparams.input_size:
+      raise IndexError(f'CARL input index must be in [0, '
+                       f'{self.hparams.input_size}), got {index}')
+    vector = self.input.copy()
+    vector[int(index)] = float(value)
+    self.input = vector
+
   def randomise_actor(self) -> None:
     self._submit(lambda: (self.agent.randomise_actor(),
                           self._publish_actor()))
@@ -284,6 +298,7 @@ class CarlSession:
         'carl/optimise_every': self.set_optimise_every,
         'carl/noise': self.set_noise,
         'carl/input': self.set_input,
+        'carl/input_at': self.set_input_at,
         'carl/save': self.save,
         'carl/load': self.load,
     }

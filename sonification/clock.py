@@ -339,6 +339,10 @@ class MidiClockFollower(_TickDispatcher):
     window: number of pulse intervals averaged for the bpm estimate.
     time_fn: time source used by :meth:`run`.
 
+  Attributes:
+    delivered: ticks delivered since construction.
+    running: True while :meth:`run` is running.
+
   Raises:
     ValueError: if the pulses per tick are not a whole number.
   """
@@ -359,6 +363,9 @@ class MidiClockFollower(_TickDispatcher):
     self._running = True
     self._time = time_fn
     self.next_index = 0
+    self.delivered = 0
+    self.running = False
+    self._target: Optional[int] = None
     self._stop = threading.Event()
 
   @property
@@ -391,7 +398,11 @@ class MidiClockFollower(_TickDispatcher):
       return None
     index = self.next_index
     self.next_index += 1
-    return self._deliver(index, time_s, time_s, self.bpm or 0.0)
+    tick = self._deliver(index, time_s, time_s, self.bpm or 0.0)
+    self.delivered += 1
+    if self._target is not None and self.delivered >= self._target:
+      self._stop.set()
+    return tick
 
   def _on_start(self, time_s: float) -> None:
     del time_s
@@ -413,27 +424,44 @@ class MidiClockFollower(_TickDispatcher):
                'continue': _on_continue}
 
   def stop(self) -> None:
+    """Makes :meth:`run` return (thread-safe)."""
     self._stop.set()
 
-  def run(self, port: Iterable, num_ticks: Optional[int] = None) -> int:
-    """Reads messages from ``port`` (iterable, e.g. a mido input port).
+  def run(self, num_ticks: Optional[int] = None,
+          duration_s: Optional[float] = None,
+          port: Optional[Iterable] = None) -> int:
+    """Runs until num_ticks ticks, duration_s seconds, stop() or port's end.
+
+    Args:
+      num_ticks: ticks to deliver (None = unbounded).
+      duration_s: wall-clock bound in seconds (None = unbounded).
+      port: an iterable of messages (e.g. a mido input port) read here. None:
+        another thread calls :meth:`feed` (a mido input callback) and this
+        waits, like :meth:`Clock.run`, so a live session can use either.
 
     Returns:
-      The number of ticks delivered before num_ticks, stop() or the end of
-      the messages.
+      The number of ticks delivered during this run.
     """
     self._stop.clear()
-    delivered = 0
-    for message in port:
-      if self._add(message):
-        delivered += 1
-      if self._stop.is_set() or (num_ticks is not None and
-                                 delivered >= num_ticks):
-        break
-    return delivered
-
-  def _add(self, message) -> bool:
-    return self.feed(message, self._time()) is not None
+    first = self.delivered
+    if num_ticks is not None and num_ticks <= 0:
+      return 0
+    self._target = None if num_ticks is None else first + num_ticks
+    end_s = None if duration_s is None else self._time() + duration_s
+    self.running = True
+    try:
+      if port is None:
+        self._stop.wait(timeout=duration_s)
+      else:
+        for message in port:
+          self.feed(message, self._time())
+          if self._stop.is_set() or (end_s is not None and
+                                     self._time() >= end_s):
+            break
+    finally:
+      self.running = False
+      self._target = None
+    return self.delivered - first
 
 
 def clock_messages(bpm: float, num_pulses: int, start_s: float = 0.0

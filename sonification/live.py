@@ -4,10 +4,15 @@ r"""Live sessions on the realtime clock, controlled over OSC.
   bazel run //sonification:live -- --melody --checkpoint=out/q --seconds=30 \
       --midi_port=virtual:rl-tuner
   bazel run //sonification:live -- --program=beat.gos --midi_port=virtual:rl
+  bazel run //sonification:live -- --carl --pad --joystick \
+      --midi_in=virtual:carl-in --midi_clock
 
-Exactly one of --program, --melody, --carl. OSC control listens on
---osc_host:--osc_port (see sonification/osc_control.py for the address
-table). --ticks/--seconds bound headless runs. CARL autosaves to
+Exactly one of --program, --melody, --carl. Control inputs: OSC on
+--osc_host:--osc_port (sonification/osc_control.py has the address table),
+MIDI in on --midi_in with --midi_map (sonification/midi_control.py), the
+mouse pad (--pad) and a joystick (--joystick) (sonification/pad_input.py).
+The tick source is the internal clock, or MIDI clock from --midi_in with
+--midi_clock. --ticks/--seconds bound headless runs. CARL autosaves to
 --state_dir every --autosave_bars bars and restores from it at start.
 """
 
@@ -23,6 +28,7 @@ from sonification import carl_session
 from sonification import clock as clock_lib
 from sonification import live_session
 from sonification import melody_stream
+from sonification import midi_control
 from sonification import osc_control
 from sonification import sinks as sinks_lib
 
@@ -41,6 +47,18 @@ flags.DEFINE_integer('ticks_per_bar', None, 'ticks per bar (default 8; 16 '
 flags.DEFINE_string('osc_host', osc_control.DEFAULT_HOST, 'OSC in: host')
 flags.DEFINE_integer('osc_port', osc_control.DEFAULT_PORT, 'OSC in: UDP port '
                      '(-1 disables OSC in)')
+flags.DEFINE_string('midi_in', '', 'MIDI in port for controls (and MIDI '
+                    'clock); virtual:NAME makes a virtual port')
+flags.DEFINE_string('midi_map', '', 'MIDI in map "cc1=input:0,note60=reward+,'
+                    '..." (default: midi_control.DEFAULT_MAP_SPEC)')
+flags.DEFINE_bool('midi_clock', False, 'follow MIDI clock from --midi_in '
+                  'instead of the internal clock (tempo from the sender)')
+flags.DEFINE_bool('pad', False, 'open the CARL pad: the mouse is inputs x, y; '
+                  'left/right click like/dislike')
+flags.DEFINE_bool('joystick', False, 'joystick axes are CARL inputs, buttons '
+                  'like/dislike/randomise')
+flags.DEFINE_integer('joystick_axis_base', 0, 'CARL input index of joystick '
+                     'axis 0 (e.g. 2 with --pad)')
 flags.DEFINE_string('osc_out', '', 'OSC out: host:port (e.g. '
                     '127.0.0.1:57120 for SuperCollider)')
 flags.DEFINE_string('midi_port', '', 'MIDI out port name; virtual:NAME makes '
@@ -57,8 +75,7 @@ flags.DEFINE_bool('realtime', True, 'SCHED_FIFO priority for the clock thread '
 flags.DEFINE_integer('seed', 0, 'random seed')
 
 
-def _carl_app(sink):
-  hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
+def _carl_app(sink, hp):
   if FLAGS.carl_learner == 'process':
     from sonification import carl_remote  # pylint: disable=g-import-not-at-top
     agent = carl_remote.RemoteAgent(hp)
@@ -81,7 +98,8 @@ def _carl_app(sink):
   return session, 120.0, 8
 
 
-def _melody_app(sink):
+def _melody_app(sink, hp):
+  del hp
   if not FLAGS.checkpoint:
     raise app.UsageError('--melody needs --checkpoint=DIR (an RL Tuner run)')
   from rl_tuner import rl_tuner_runner  # pylint: disable=g-import-not-at-top
@@ -101,7 +119,8 @@ def _melody_app(sink):
   return stream, 80.0, 16
 
 
-def _drum_app(sink):
+def _drum_app(sink, hp):
+  del hp
   from sonification import drum_live  # pylint: disable=g-import-not-at-top
   try:
     with open(FLAGS.program) as f:
@@ -121,6 +140,43 @@ def _drum_app(sink):
 APPS = {'program': _drum_app, 'melody': _melody_app, 'carl': _carl_app}
 
 
+def _tick_source(bpm: float, ticks_per_bar: int):
+  """The internal clock, or a MIDI clock follower (--midi_clock)."""
+  if FLAGS.midi_clock:
+    if not FLAGS.midi_in:
+      raise app.UsageError('--midi_clock needs --midi_in=PORT')
+    return clock_lib.MidiClockFollower(ticks_per_bar=ticks_per_bar)
+  return clock_lib.Clock(bpm=bpm, ticks_per_bar=ticks_per_bar)
+
+
+def _control_inputs(hp, tick_source):
+  """Opens OSC, MIDI in, pad and joystick inputs as the flags ask."""
+  inputs = {}
+  try:
+    if FLAGS.osc_port >= 0:
+      inputs['osc'] = osc_control.OscControlServer(FLAGS.osc_host,
+                                                   FLAGS.osc_port)
+      logging.info('OSC control on %s:%d', FLAGS.osc_host,
+                   inputs['osc'].port)
+    if FLAGS.midi_in:
+      follower = tick_source if FLAGS.midi_clock else None
+      inputs['midi_in'] = midi_control.make_midi_input(
+          FLAGS.midi_in, FLAGS.midi_map, hp.input_size,
+          hp.optimise_every_max, follower)
+      logging.info('MIDI in on %s:\n%s', FLAGS.midi_in,
+                   midi_control.describe(inputs['midi_in'].bindings))
+    if FLAGS.pad or FLAGS.joystick:
+      from sonification import pad_input  # pylint: disable=g-import-not-at-top
+      inputs['pad'] = pad_input.PadInput(
+          hp.input_size, window_size=(360, 360) if FLAGS.pad else None,
+          joystick_axis_base=FLAGS.joystick_axis_base).start()
+  except (OSError, ValueError, osc_control.ControlInputError) as e:
+    for opened in inputs.values():
+      opened.close()
+    raise app.UsageError(str(e)) from e
+  return inputs
+
+
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments {argv[1:]}')
@@ -130,20 +186,22 @@ def main(argv):
   if len(chosen) != 1:
     raise app.UsageError('give exactly one of --program, --melody, --carl')
   try:
+    hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
     sink = live_session.open_sinks(live_session.SinkConfig(
         FLAGS.midi_port, FLAGS.osc_out, FLAGS.wav_out))
   except (sinks_lib.SinkError, ValueError) as e:
     raise app.UsageError(str(e)) from e
-  the_app, bpm, ticks_per_bar = APPS[chosen[0]](sink)
-  clock = clock_lib.Clock(bpm=FLAGS.bpm or bpm,
-                          ticks_per_bar=FLAGS.ticks_per_bar or ticks_per_bar)
-  server = None
-  if FLAGS.osc_port >= 0:
-    server = osc_control.OscControlServer(FLAGS.osc_host, FLAGS.osc_port)
-    logging.info('OSC control on %s:%d', FLAGS.osc_host, server.port)
+  the_app, bpm, ticks_per_bar = APPS[chosen[0]](sink, hp)
+  tick_source = _tick_source(FLAGS.bpm or bpm,
+                             FLAGS.ticks_per_bar or ticks_per_bar)
+  try:
+    inputs = _control_inputs(hp, tick_source)
+  except app.UsageError:
+    the_app.close()
+    raise
   if FLAGS.realtime:
     clock_lib.try_realtime_priority()
-  stats = live_session.LiveSession(the_app, clock, server).run(
+  stats = live_session.LiveSession(the_app, tick_source, inputs).run(
       num_ticks=FLAGS.ticks, duration_s=FLAGS.seconds)
   live_session.print_stats(stats)
   if FLAGS.wav_out and os.path.exists(FLAGS.wav_out):

@@ -2,11 +2,16 @@
 
 An app is any object with ``on_tick(tick)``, ``handlers() -> {command name:
 function}`` (OSC verbs it understands, see osc_control.ADDRESS_TABLE) and
-``close()``. :class:`LiveSession` wires it up:
+``close()``. A control input is any object with a ``commands`` queue of
+osc_control.Command, ``stats``, ``start()`` and ``close()``: the OSC server
+(osc_control), MIDI in (midi_control), the mouse pad and joystick
+(pad_input). :class:`LiveSession` wires them up:
 
-  tick -> drain queued OSC commands (bounded per tick) -> app.on_tick(tick)
+  tick -> drain each input's queued commands (bounded per tick)
+       -> app.on_tick(tick)
 
-and adds the session verbs ``/tempo`` and ``/stop``. Apps: the CARL session
+and adds the session verbs ``/tempo`` and ``/stop``. The tick source is a
+clock.Clock, or a clock.MidiClockFollower fed by MIDI in. Apps: the CARL session
 (sonification.carl_session), the melody stream (sonification.melody_stream)
 and the drum session adapter (sonification.drum_live).
 """
@@ -14,9 +19,8 @@ and the drum session adapter (sonification.drum_live).
 import dataclasses
 import logging
 import sys
-from typing import Optional
+from typing import Dict, Optional
 
-from sonification import clock as clock_lib
 from sonification import osc_control
 from sonification import sinks as sinks_lib
 
@@ -59,44 +63,49 @@ def open_sinks(config: SinkConfig) -> sinks_lib.MultiSink:
 
 
 class LiveSession:
-  """Runs an app on the clock with OSC control.
+  """Runs an app on a tick source with control inputs.
 
   Args:
     app: the app (on_tick, handlers, close).
-    clock: a :class:`clock_lib.Clock`.
-    osc_server: an OscControlServer (None: no OSC in).
-    max_commands_per_tick: bound on OSC commands run per tick.
+    clock: a :class:`sonification.clock.Clock` or a
+      :class:`sonification.clock.MidiClockFollower`
+      (anything with add_callback, run(num_ticks, duration_s), stop, jitter,
+      callback_errors; /tempo is offered when it has set_bpm).
+    inputs: name ('osc', 'midi_in', 'pad') -> control input.
+    max_commands_per_tick: bound on the commands run per tick, per input.
   """
 
-  def __init__(self, app, clock: clock_lib.Clock,
-               osc_server: Optional[osc_control.OscControlServer] = None,
+  def __init__(self, app, clock, inputs: Optional[Dict[str, object]] = None,
                max_commands_per_tick: int = 256):
     self.app = app
     self.clock = clock
-    self.osc_server = osc_server
+    self.inputs = dict(inputs or {})
     self.router = osc_control.CommandRouter(app.handlers())
-    self.router.register('tempo', clock.set_bpm)
+    if hasattr(clock, 'set_bpm'):
+      self.router.register('tempo', clock.set_bpm)
     self.router.register('stop', clock.stop)
     self.max_commands_per_tick = max_commands_per_tick
-    if osc_server is not None:
+    if self.inputs:
       clock.add_callback(self._drain)
     clock.add_callback(app.on_tick)
 
   def _drain(self, tick) -> None:
     del tick
-    self.router.drain(self.osc_server.commands, self.max_commands_per_tick)
+    for control_input in self.inputs.values():
+      self.router.drain(control_input.commands, self.max_commands_per_tick)
 
   def run(self, num_ticks: Optional[int] = None,
           duration_s: Optional[float] = None) -> dict:
     """Runs until num_ticks/duration_s, /stop or Ctrl-C; then closes.
 
     Returns:
-      Statistics: ticks, jitter summary (ms), OSC and router counters.
+      Statistics: ticks, jitter summary (ms), router counters, callback
+      errors, and each input's counters under its name.
     """
-    if self.osc_server is not None:
-      self.osc_server.start()
     ticks = 0
     try:
+      for control_input in self.inputs.values():
+        control_input.start()
       ticks = self.clock.run(num_ticks=num_ticks, duration_s=duration_s)
     except KeyboardInterrupt:
       logging.info('interrupted')
@@ -105,13 +114,13 @@ class LiveSession:
     stats = dict(ticks=ticks, jitter_ms=self.clock.jitter.summary(),
                  router=dict(self.router.stats),
                  callback_errors=self.clock.callback_errors)
-    if self.osc_server is not None:
-      stats['osc'] = dict(self.osc_server.stats)
+    for name, control_input in self.inputs.items():
+      stats[name] = dict(control_input.stats)
     return stats
 
   def close(self) -> None:
-    if self.osc_server is not None:
-      self.osc_server.close()
+    for control_input in self.inputs.values():
+      control_input.close()
     self.app.close()
 
 
@@ -120,6 +129,8 @@ def print_stats(stats: dict, out=sys.stdout) -> None:
   print(f"ticks {stats['ticks']}  lateness p50 {j['p50_ms']:.3f} ms  p99 "
         f"{j['p99_ms']:.3f} ms  max {j['max_ms']:.3f} ms  callback errors "
         f"{stats['callback_errors']}", file=out)
-  if 'osc' in stats:
-    print(f"osc {stats['osc']}  commands {stats['router']}", file=out)
+  for name in ('osc', 'midi_in', 'pad'):
+    if name in stats:
+      print(f'{name} {stats[name]}', file=out)
+  print(f"commands {stats['router']}", file=out)
 

@@ -34,6 +34,7 @@ address                     args   meaning
                                    top of the range (default 100) pauses
 /carl/noise                 f      Ornstein-Uhlenbeck sigma, >= 0
 /carl/input                 f+     the input vector (x y z ...)
+/carl/input_at              i f    one input component: index, value
 /carl/save                  s?     save all four networks + memory
 /carl/load                  s?     load them (default: the state dir)
 =========================== ====== =========================================
@@ -52,6 +53,10 @@ from pythonosc import osc_server
 DEFAULT_HOST = '127.0.0.1'
 DEFAULT_PORT = 9000
 DRUM_MODES = ('learn', 'predict', 'off')
+
+
+class ControlInputError(RuntimeError):
+  """A control input (OSC port, MIDI port, pad window) cannot be opened."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +87,10 @@ def _non_negative(args):
 def _bpm(args):
   return None if 1 <= args[0] <= 1000 else (
       f'bpm must be in [1, 1000], got {args[0]}')
+
+
+def _index_at_least_zero(args):
+  return None if args[0] >= 0 else f'index must be >= 0, got {args[0]}'
 
 
 def _at_least_one(args):
@@ -120,6 +129,8 @@ ADDRESS_TABLE: Dict[str, AddressSpec] = {
                                         _at_least_one),
     '/carl/noise': AddressSpec('f', 'exploration noise sigma', _non_negative),
     '/carl/input': AddressSpec('f+', 'input vector'),
+    '/carl/input_at': AddressSpec('if', 'one input component',
+                                  _index_at_least_zero),
     '/carl/save': AddressSpec('s?', 'save networks and memory'),
     '/carl/load': AddressSpec('s?', 'load networks and memory'),
 }

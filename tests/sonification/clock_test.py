@@ -1,5 +1,7 @@
 """Tests for sonification.clock on a fake time source (no real sleeping)."""
 
+import threading
+
 from absl.testing import absltest
 import mido
 
@@ -132,7 +134,27 @@ class MidiClockTest(absltest.TestCase):
     fake = clock.FakeTime(0.0)
     follower = clock.MidiClockFollower(time_fn=fake.time)
     messages = [m for _, m in clock.clock_messages(120.0, 48)]
-    self.assertEqual(follower.run(iter(messages)), 4)  # 48 / 12 pulses.
+    self.assertEqual(follower.run(port=iter(messages)), 4)  # 48 / 12 pulses.
+
+  def test_run_waits_for_ticks_fed_from_another_thread(self):
+    follower = clock.MidiClockFollower()
+    result = []
+    runner = threading.Thread(
+        target=lambda: result.append(follower.run(num_ticks=3,
+                                                  duration_s=10.0)))
+    runner.start()
+    for _ in range(1000):
+      if follower.running:
+        break
+      threading.Event().wait(0.005)
+    # 36 pulses at 12 per tick are ticks at pulses 0, 12, 24: the 3rd one
+    # ends the run (as mido's callback thread would feed them).
+    for time_s, message in clock.clock_messages(120.0, 36):
+      follower.feed(message, time_s)
+    runner.join(10.0)
+    self.assertEqual(result, [3])
+    self.assertFalse(follower.running)
+    self.assertEqual(follower.run(duration_s=0.01), 0)  # nothing fed: timeout.
 
   def test_bad_ticks_per_bar(self):
     with self.assertRaisesRegex(ValueError, 'do not divide'):

@@ -39,7 +39,7 @@ class LiveSessionTest(absltest.TestCase):
     ck = clock_lib.Clock(bpm=150.0, time_fn=fake.time, sleep_fn=fake.sleep)
     server = osc_control.OscControlServer(port=0)
     application = RecordingApp()
-    session = live_session.LiveSession(application, ck, server)
+    session = live_session.LiveSession(application, ck, {'osc': server})
     server.start()
     client = udp_client.SimpleUDPClient('127.0.0.1', server.port)
     self.addCleanup(client._sock.close)  # pylint: disable=protected-access

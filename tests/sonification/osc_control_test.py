@@ -28,6 +28,7 @@ VALID = [
     ('/carl/optimise_every', [5], (5,)),
     ('/carl/noise', [0.25], (0.25,)),
     ('/carl/input', [0.5, 0.25, 1.0], (0.5, 0.25, 1.0)),
+    ('/carl/input_at', [2, 0.75], (2, 0.75)),
     ('/carl/save', [], ()),
     ('/carl/load', ['/tmp/c.npz'], ('/tmp/c.npz',)),
 ]
@@ -65,6 +66,8 @@ class ValidateTest(absltest.TestCase):
       osc_control.validate('/drums/mode', ('snare', 'sing'))
     with self.assertRaisesRegex(ValueError, 'bpm must be in'):
       osc_control.validate('/tempo', (0.0,))
+    with self.assertRaisesRegex(ValueError, 'index must be >= 0'):
+      osc_control.validate('/carl/input_at', (-1, 0.5))
     with self.assertRaisesRegex(KeyError, 'unknown OSC address'):
       osc_control.validate('/nope', ())
 

@@ -1,0 +1,333 @@
+"""MIDI in: controller messages become control commands; MIDI clock drives ticks.
+
+A :class:`MidiMap` binds controls (``ccN``: control change N, ``noteN``: note
+N, any channel) to actions. :class:`MidiControlInput` turns incoming mido
+messages into the same :class:`osc_control.Command` objects that OSC control
+produces and queues them for the clock thread, so a MIDI controller can do
+everything the CARL OSC verbs do. MIDI timing clock messages (clock, start,
+stop, continue) go to a :class:`clock.MidiClockFollower` when one is given,
+making the controller's sequencer the tempo source.
+
+Actions (``CONTROL=ACTION`` in a map spec):
+
+================ ============ ===============================================
+action           kind         command
+================ ============ ===============================================
+input:K          continuous   carl/input_at K value/127 (input K in [0, 1])
+reward+          trigger      carl/reward +1
+reward-          trigger      carl/reward -1
+randomise_actor  trigger      carl/randomise_actor
+randomise_critic trigger      carl/randomise_critic
+clear_memory     trigger      carl/clear_memory
+save             trigger      carl/save (to the state dir)
+load             trigger      carl/load (from the state dir)
+reward_scale     continuous   carl/reward_scale 10 ** (2 * value/127 - 1),
+                              i.e. 0.1 at 0, 1.0 near 64, 10 at 127
+optimise_every   continuous   carl/optimise_every 1 + round(value/127 *
+                              (top - 1)); 127 = the top = paused
+noise            continuous   carl/noise value/127 (sigma in [0, 1])
+================ ============ ===============================================
+
+A trigger fires on a note-on with velocity > 0, or when a CC rises from below
+64 to 64 or more (a button sending 127 on press, 0 on release: MIDI 1.0
+treats CC values >= 64 as "on" for switches). Continuous actions take CC
+values (0-127) or note-on velocities.
+
+The default map (:data:`DEFAULT_MAP_SPEC`): CC 1, 2, 3 (mod wheel, breath,
+undefined) are inputs x, y, z; CC 14, 15, 16 (undefined in MIDI 1.0) reward
+scale, optimisation frequency and noise; notes C4 (60) like, D4 (62) dislike,
+E4 (64) randomise actor, F4 (65) randomise critic, G4 (67) clear memory,
+C5 (72) save.
+
+No TF here: this runs beside the clock.
+"""
+
+import dataclasses
+import logging
+import queue
+import time
+from typing import Callable, Dict, List, Tuple
+
+from sonification import osc_control
+
+CLOCK_MESSAGE_TYPES = frozenset(('clock', 'start', 'stop', 'continue'))
+SWITCH_ON = 64  # MIDI 1.0: switch controllers read values >= 64 as on.
+REWARD_SCALE_DECADES = 1.0  # reward scale spans 10**-1 .. 10**1.
+NOISE_MAX = 1.0  # the noise control spans sigma 0 .. 1 (outputs are in [0, 1]).
+DEFAULT_MAP_SPEC = ('cc1=input:0,cc2=input:1,cc3=input:2,'
+                    'cc14=reward_scale,cc15=optimise_every,cc16=noise,'
+                    'note60=reward+,note62=reward-,note64=randomise_actor,'
+                    'note65=randomise_critic,note67=clear_memory,note72=save')
+
+# action -> (command name, fixed args) for triggers.
+TRIGGERS: Dict[str, Tuple[str, tuple]] = {
+    'reward+': ('carl/reward', (1.0,)),
+    'reward-': ('carl/reward', (-1.0,)),
+    'randomise_actor': ('carl/randomise_actor', ()),
+    'randomise_critic': ('carl/randomise_critic', ()),
+    'clear_memory': ('carl/clear_memory', ()),
+    'save': ('carl/save', ()),
+    'load': ('carl/load', ()),
+}
+
+CONTINUOUS = ('input', 'reward_scale', 'optimise_every', 'noise')
+CONTROL_KINDS = {'cc': 'control_change', 'note': 'note_on'}
+
+
+@dataclasses.dataclass(frozen=True)
+class Binding:
+  """What one control does.
+
+  Attributes:
+    action: a key of :data:`TRIGGERS` or one of :data:`CONTINUOUS`.
+    index: the input component for 'input' (0-based), else 0.
+  """
+  action: str
+  index: int = 0
+
+
+Control = Tuple[str, int]  # (mido message type, CC or note number 0-127)
+
+
+def _parse_control(text: str, item: str) -> Control:
+  for prefix, kind in CONTROL_KINDS.items():
+    if text.startswith(prefix):
+      number = text[len(prefix):]
+      if number.isdigit() and 0 <= int(number) <= 127:
+        return kind, int(number)
+  raise ValueError(f'MIDI map item {item!r}: control must be ccN or noteN '
+                   f'with N in 0-127, got {text!r}')
+
+
+def _parse_action(text: str, item: str, input_size: int) -> Binding:
+  name, _, index = text.partition(':')
+  if name == 'input':
+    if not index.isdigit() or int(index) >= input_size:
+      raise ValueError(f'MIDI map item {item!r}: input needs an index in '
+                       f'[0, {input_size}), e.g. input:0')
+    return Binding('input', int(index))
+  if index or (name not in TRIGGERS and name not in CONTINUOUS):
+    raise ValueError(f'MIDI map item {item!r}: unknown action {text!r}; '
+                     f'known: input:K, {", ".join(TRIGGERS)}, '
+                     f'{", ".join(CONTINUOUS[1:])}')
+  return Binding(name)
+
+
+def parse_midi_map(spec: str, input_size: int) -> Dict[Control, Binding]:
+  """Parses ``"cc1=input:0,note60=reward+,..."`` into control -> binding.
+
+  Args:
+    spec: comma-separated ``CONTROL=ACTION`` items (see the module table).
+    input_size: CARL's input vector length; ``input:K`` needs K < it.
+
+  Returns:
+    ``{('control_change' | 'note_on', number): Binding}``.
+
+  Raises:
+    ValueError: naming the item that is malformed, has an unknown control
+      or action, or binds a control twice.
+  """
+  bindings: Dict[Control, Binding] = {}
+  for item in filter(None, (s.strip() for s in spec.split(','))):
+    control_text, eq, action_text = (s.strip() for s in item.partition('='))
+    if not eq:
+      raise ValueError(f'MIDI map item {item!r}: expected CONTROL=ACTION')
+    control = _parse_control(control_text, item)
+    if control in bindings:
+      raise ValueError(f'MIDI map item {item!r}: {control_text} is bound '
+                       'twice')
+    bindings[control] = _parse_action(action_text, item, input_size)
+  return bindings
+
+
+def default_midi_map(input_size: int) -> Dict[Control, Binding]:
+  """The default map, with inputs x, y, z kept to the first ``input_size``.
+
+  Raises:
+    ValueError: if input_size < 1.
+  """
+  if input_size < 1:
+    raise ValueError(f'input_size must be >= 1, got {input_size}')
+  items = [i for i in DEFAULT_MAP_SPEC.split(',')
+           if not i.startswith('cc') or 'input:' not in i or
+           int(i.rsplit(':', 1)[1]) < input_size]
+  return parse_midi_map(','.join(items), input_size)
+
+
+def _continuous_args(binding: Binding, value: int,
+                     optimise_every_max: int) -> tuple:
+  fraction = value / 127.0
+  if binding.action == 'input':
+    return (binding.index, fraction)
+  if binding.action == 'reward_scale':
+    return (10.0 ** (REWARD_SCALE_DECADES * (2.0 * fraction - 1.0)),)
+  if binding.action == 'optimise_every':
+    return (1 + int(round(fraction * (optimise_every_max - 1))),)
+  return (fraction * NOISE_MAX,)
+
+
+_CONTINUOUS_COMMANDS = {'input': 'carl/input_at',
+                        'reward_scale': 'carl/reward_scale',
+                        'optimise_every': 'carl/optimise_every',
+                        'noise': 'carl/noise'}
+
+
+class MidiControlInput:
+  """Turns mido messages into queued commands (and clock messages into ticks).
+
+  Call :meth:`on_message` from any thread (it is mido's input callback when
+  :meth:`open` is used); the clock thread drains :attr:`commands` like the
+  OSC server's queue.
+
+  Args:
+    bindings: from :func:`parse_midi_map` or :func:`default_midi_map`.
+    clock_follower: a :class:`clock.MidiClockFollower` fed the MIDI timing
+      messages (None: they are ignored).
+    optimise_every_max: top of the optimisation-frequency control (CARL's
+      hparams.optimise_every_max).
+    max_queue: commands beyond this wait are dropped (counted).
+    time_fn: arrival-time source for the clock follower, seconds.
+
+  Attributes:
+    commands: ``queue.Queue`` of :class:`osc_control.Command`.
+    stats: 'messages', 'accepted', 'unmapped', 'clock', 'dropped'.
+  """
+
+  def __init__(self, bindings: Dict[Control, Binding], clock_follower=None,
+               optimise_every_max: int = 100, max_queue: int = 10_000,
+               time_fn: Callable[[], float] = time.monotonic):
+    if optimise_every_max < 1:
+      raise ValueError(f'optimise_every_max must be >= 1, got '
+                       f'{optimise_every_max}')
+    self.bindings = dict(bindings)
+    self.clock_follower = clock_follower
+    self.optimise_every_max = optimise_every_max
+    self.commands: 'queue.Queue[osc_control.Command]' = queue.Queue(
+        maxsize=max_queue)
+    self.stats = dict(messages=0, accepted=0, unmapped=0, clock=0, dropped=0)
+    self._time = time_fn
+    self._last_cc: Dict[Control, int] = {}
+    self._port = None
+
+  def to_commands(self, message) -> List[osc_control.Command]:
+    """The commands one (non-clock) MIDI message stands for.
+
+    Args:
+      message: a mido message (note_on with velocity 0 is a note-off).
+
+    Returns:
+      Zero or one command (a list, for unmapped or released controls).
+    """
+    kind = getattr(message, 'type', None)
+    if kind == 'control_change':
+      control, value = (kind, message.control), int(message.value)
+    elif kind == 'note_on' and message.velocity > 0:
+      control, value = (kind, message.note), int(message.velocity)
+    else:
+      return []
+    binding = self.bindings.get(control)
+    if binding is None:
+      return []
+    if binding.action in TRIGGERS:
+      previous = self._last_cc.get(control, 0)
+      self._last_cc[control] = value
+      if kind == 'control_change' and not (previous < SWITCH_ON <= value):
+        return []
+      name, args = TRIGGERS[binding.action]
+      return [osc_control.Command(name, args)]
+    return [osc_control.Command(
+        _CONTINUOUS_COMMANDS[binding.action],
+        _continuous_args(binding, value, self.optimise_every_max))]
+
+  def on_message(self, message) -> None:
+    """Handles one incoming MIDI message (thread-safe, never raises)."""
+    self.stats['messages'] += 1
+    try:
+      if getattr(message, 'type', None) in CLOCK_MESSAGE_TYPES:
+        self.stats['clock'] += 1
+        if self.clock_follower is not None:
+          self.clock_follower.feed(message, self._time())
+        return
+      commands = self.to_commands(message)
+    except Exception:  # pylint: disable=broad-except
+      # Ticks delivered from here run the session's callbacks, which count
+      # their own errors; anything else is logged, never fatal.
+      logging.exception('MIDI in: failed on %s', message)
+      return
+    if not commands:
+      self.stats['unmapped'] += 1
+    for command in commands:
+      try:
+        self.commands.put_nowait(command)
+        self.stats['accepted'] += 1
+      except queue.Full:
+        self.stats['dropped'] += 1
+
+  def open(self, name: str) -> 'MidiControlInput':
+    """Opens a mido input port with :meth:`on_message` as its callback.
+
+    Args:
+      name: the port name; 'virtual:NAME' makes a virtual input port.
+
+    Raises:
+      osc_control.ControlInputError: naming the port and the inputs that exist.
+    """
+    import mido  # pylint: disable=g-import-not-at-top
+    virtual = name.startswith('virtual:')
+    port_name = name[len('virtual:'):] if virtual else name
+    try:
+      self._port = mido.open_input(port_name, virtual=virtual,
+                                   callback=self.on_message)
+    except Exception as e:  # rtmidi raises several types; all mean "no port".
+      try:
+        available = mido.get_input_names()
+      except Exception:  # pylint: disable=broad-except
+        available = []
+      raise osc_control.ControlInputError(
+          f'cannot open MIDI input {name!r} ({type(e).__name__}: {e}); '
+          f'available inputs: {available}; virtual ports need an OS MIDI '
+          'system (ALSA sequencer, CoreMIDI)') from e
+    return self
+
+  def start(self) -> 'MidiControlInput':
+    """Nothing to start: the port's callback runs in mido's thread."""
+    return self
+
+  def close(self) -> None:
+    if self._port is not None:
+      self._port.close()
+      self._port = None
+
+
+def make_midi_input(port: str, map_spec: str, input_size: int,
+                    optimise_every_max: int = 100, clock_follower=None
+                    ) -> MidiControlInput:
+  """Builds and opens MIDI control input for a live session.
+
+  Args:
+    port: mido input port name ('virtual:NAME' for a virtual one).
+    map_spec: a map spec ('' = :func:`default_midi_map`).
+    input_size: CARL's input vector length.
+    optimise_every_max: top of the optimisation-frequency control.
+    clock_follower: a MidiClockFollower to feed timing messages, or None.
+
+  Raises:
+    ValueError: on a bad map spec.
+    osc_control.ControlInputError: when the port cannot be opened.
+  """
+  bindings = (parse_midi_map(map_spec, input_size) if map_spec else
+              default_midi_map(input_size))
+  return MidiControlInput(bindings, clock_follower,
+                          optimise_every_max).open(port)
+
+
+def describe(bindings: Dict[Control, Binding]) -> str:
+  """One line per binding, e.g. 'cc1 -> input:0' (for logs and --help)."""
+  names = {v: k for k, v in CONTROL_KINDS.items()}
+  lines = []
+  for (kind, number), binding in sorted(bindings.items()):
+    action = (f'input:{binding.index}' if binding.action == 'input' else
+              binding.action)
+    lines.append(f'{names[kind]}{number} -> {action}')
+  return '\n'.join(lines)
+
