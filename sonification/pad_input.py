@@ -48,8 +48,8 @@ MOUSE_BUTTONS: Dict[int, Tuple[str, tuple]] = {
 # SDL video drivers that draw nowhere; SDL falls back to them without a
 # display. Chosen explicitly (SDL_VIDEODRIVER, e.g. in tests) they are fine.
 HEADLESS_DRIVERS = ('offscreen', 'dummy')
-HELP = ('left click: like   right click: dislike   a/c: randomise '
-        'actor/critic   m: clear memory   s/l: save/load')
+HELP = ('left click: like    right click: dislike',
+        'a/c: randomise actor/critic   m: clear memory   s/l: save/load')
 
 
 def _clip01(value: float) -> float:
@@ -238,10 +238,9 @@ class PadInput:
     pg.draw.line(self._screen, (90, 90, 110), (x, 0), (x, height))
     pg.draw.line(self._screen, (90, 90, 110), (0, y), (width, y))
     pg.draw.circle(self._screen, (230, 200, 80), (x, y), 6)
-    for row, text in enumerate((HELP[:44], HELP[44:])):
-      self._screen.blit(self._font.render(text.strip(), True,
-                                          (200, 200, 210)),
-                        (6, height - 30 + 14 * row))
+    for row, text in enumerate(HELP):
+      self._screen.blit(self._font.render(text, True, (200, 200, 210)),
+                        (6, height - 14 * (len(HELP) - row) - 2))
     pg.display.flip()
 
   # --------------------------------------------------------------- thread --
