@@ -6,7 +6,9 @@ hot path (numpy actor + OU noise -> a sink) and the OSC command drain as tick
 callbacks; CARL's learner runs in its worker thread (one DDPG step requested
 every tick, so it is busy most of the time), and the OSC server in its own
 thread, fed by a separate sender process (a flood of valid and malformed
-datagrams on loopback, bounded in count and time).
+datagrams on loopback, bounded in count and time). The MIDI scenario adds a
+thread that feeds MIDI in (midi_control) as mido's callback thread would:
+CCs, notes and unmapped messages at --midi_rate_hz.
 
 Run:
   PYTHONPATH=. .venv/bin/python bench/sonification_bench.py
@@ -18,6 +20,7 @@ Target (issue 6): p99 < 2 ms over 10,000 ticks while learning.
 
 import multiprocessing
 import sys
+import threading
 import time
 
 from absl import app
@@ -28,6 +31,7 @@ from sonification import carl_hparams
 from sonification import carl_remote
 from sonification import carl_session
 from sonification import clock
+from sonification import midi_control
 from sonification import osc_control
 from sonification import sinks
 
@@ -38,6 +42,9 @@ flags.DEFINE_integer('slow_ticks', 50, 'ticks of the real 150 bpm scenario '
                      '(200 ms each; 0 skips it)')
 flags.DEFINE_integer('flood_messages', 20_000, 'datagrams in the OSC flood')
 flags.DEFINE_float('flood_seconds', 10.0, 'the flood is spread over this')
+flags.DEFINE_float('midi_rate_hz', 2000.0, 'MIDI messages per second in '
+                   'the MIDI flood (a controller sends at most ~1000/s over '
+                   '31.25 kbaud DIN)')
 flags.DEFINE_list('learners', ['process', 'thread'], 'CARL learner kinds '
                   'to measure: process (carl_remote) and/or thread')
 flags.DEFINE_bool('realtime', True, 'run the clock thread with SCHED_FIFO '
@@ -68,7 +75,30 @@ def _flood(port: int, count: int, seconds: float) -> None:
       time.sleep(delay)
 
 
-def _scenario(name, ticks, period_s, learn, flood, hp, learner='process'):
+def _midi_flood(midi, seconds: float, rate_hz: float, stop) -> None:
+  """Feeds MIDI messages to midi.on_message at rate_hz until seconds/stop."""
+  import mido  # pylint: disable=g-import-not-at-top
+  kinds = [
+      lambda i: mido.Message('control_change', control=1, value=i % 128),
+      lambda i: mido.Message('control_change', control=2, value=(3 * i) % 128),
+      lambda i: mido.Message('note_on', note=60 if i % 2 else 62,
+                             velocity=100),
+      lambda i: mido.Message('pitchwheel', pitch=i % 8000),  # unmapped.
+      lambda i: mido.Message('control_change', control=99, value=1),
+  ]
+  start = time.monotonic()
+  count = int(seconds * rate_hz)
+  for i in range(count):
+    if stop.is_set():
+      return
+    midi.on_message(kinds[i % len(kinds)](i))
+    delay = start + (i + 1) / rate_hz - time.monotonic()
+    if delay > 0:
+      time.sleep(delay)
+
+
+def _scenario(name, ticks, period_s, learn, flood, hp, learner='process',
+              midi_flood=False):
   agent = (carl_remote.RemoteAgent(hp) if learner == 'process' else
            carl.make_agent(hp))
   session = carl_session.CarlSession(agent, sink=sinks.RecordingSink())
@@ -81,6 +111,10 @@ def _scenario(name, ticks, period_s, learn, flood, hp, learner='process'):
   bpm = 60.0 * 4 / 8 / period_s
   ck = clock.Clock(bpm=bpm)
   ck.add_callback(lambda tick: router.drain(server.commands))
+  midi = midi_control.MidiControlInput(
+      midi_control.default_midi_map(hp.input_size),
+      optimise_every_max=hp.optimise_every_max)
+  ck.add_callback(lambda tick: router.drain(midi.commands))
   ck.add_callback(session.on_tick)
   session.start()
   # Warm up: the first train step traces the tf.function.
@@ -92,12 +126,25 @@ def _scenario(name, ticks, period_s, learn, flood, hp, learner='process'):
         target=_flood, args=(server.port, FLAGS.flood_messages,
                              min(FLAGS.flood_seconds, ticks * period_s)))
     sender.start()
+  midi_stop = threading.Event()
+  midi_thread = None
+  if midi_flood:
+    # The flood moves inputs x, y (CC 1, 2) and likes/dislikes (notes 60,
+    # 62); it leaves optimise_every (CC 15) alone, so learning goes on.
+    midi_thread = threading.Thread(
+        target=_midi_flood, args=(midi, min(FLAGS.flood_seconds,
+                                            ticks * period_s),
+                                  FLAGS.midi_rate_hz, midi_stop))
+    midi_thread.start()
   optimisations = session.optimisations
   t0 = time.monotonic()
   ck.run(num_ticks=ticks)
   wall = time.monotonic() - t0
   if sender is not None:
     sender.join(30.0)
+  if midi_thread is not None:
+    midi_stop.set()
+    midi_thread.join(30.0)
   session.close(save=False)
   if learner == 'process':
     agent.close()
@@ -107,6 +154,7 @@ def _scenario(name, ticks, period_s, learn, flood, hp, learner='process'):
               p50=s['p50_ms'], p99=s['p99_ms'], max=s['max_ms'],
               wall=wall, opt=session.optimisations - optimisations,
               osc=server.stats['datagrams'], bad=server.malformed,
+              midi=midi.stats['messages'], midi_unmapped=midi.stats['unmapped'],
               handled=router.stats['handled'])
 
 
@@ -126,18 +174,23 @@ def main(argv):
         _scenario('CARL learning + OSC flood', FLAGS.ticks, fast, True, True,
                   hp, learner),
     ]
+  rows.append(_scenario('CARL learning + OSC and MIDI floods', FLAGS.ticks,
+                        fast, True, True, hp, FLAGS.learners[0],
+                        midi_flood=True))
   if FLAGS.slow_ticks:
     rows.append(_scenario('150 bpm, learning + flood', FLAGS.slow_ticks, 0.2,
                           True, True, hp, FLAGS.learners[0]))
   print(f'switch interval {sys.getswitchinterval() * 1e3:.2f} ms, '
         f'real-time clock thread: {realtime}')
   print('| scenario | ticks | period ms | p50 ms | p99 ms | max ms | '
-        'DDPG steps | OSC datagrams (malformed) | commands run |')
-  print('|---|---|---|---|---|---|---|---|---|')
+        'DDPG steps | OSC datagrams (malformed) | MIDI messages (unmapped) | '
+        'commands run |')
+  print('|---|---|---|---|---|---|---|---|---|---|')
   for r in rows:
     print(f"| {r['name']} | {r['ticks']} | {r['period_ms']:.1f} | "
           f"{r['p50']:.3f} | {r['p99']:.3f} | {r['max']:.3f} | {r['opt']} | "
-          f"{r['osc']} ({r['bad']}) | {r['handled']} |")
+          f"{r['osc']} ({r['bad']}) | {r['midi']} ({r['midi_unmapped']}) | "
+          f"{r['handled']} |")
 
 
 if __name__ == '__main__':
