@@ -48,6 +48,7 @@ import queue
 import time
 from typing import Callable, Dict, List, Tuple
 
+from sonification import midi_ports
 from sonification import osc_control
 
 CLOCK_MESSAGE_TYPES = frozenset(('clock', 'start', 'stop', 'continue'))
@@ -272,21 +273,9 @@ class MidiControlInput:
     Raises:
       osc_control.ControlInputError: naming the port and the inputs that exist.
     """
-    import mido  # pylint: disable=g-import-not-at-top
-    virtual = name.startswith('virtual:')
-    port_name = name[len('virtual:'):] if virtual else name
-    try:
-      self._port = mido.open_input(port_name, virtual=virtual,
-                                   callback=self.on_message)
-    except Exception as e:  # rtmidi raises several types; all mean "no port".
-      try:
-        available = mido.get_input_names()
-      except Exception:  # pylint: disable=broad-except
-        available = []
-      raise osc_control.ControlInputError(
-          f'cannot open MIDI input {name!r} ({type(e).__name__}: {e}); '
-          f'available inputs: {available}; virtual ports need an OS MIDI '
-          'system (ALSA sequencer, CoreMIDI)') from e
+    self._port = midi_ports.open_midi_port(
+        name, 'input', osc_control.ControlInputError,
+        callback=self.on_message)
     return self
 
   def start(self) -> 'MidiControlInput':

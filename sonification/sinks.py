@@ -22,6 +22,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from sonification import midi_ports
+
 SOUNDFONT = '/usr/share/sounds/sf2/TimGM6mb.sf2'  # Debian timgm6mb-soundfont.
 DRUM_CHANNEL = 9  # General MIDI percussion channel (10, 0-based 9).
 # General MIDI percussion key map (GM 1 Sound Set): bass drum 1, acoustic
@@ -136,20 +138,7 @@ def open_midi_output(name: str):
     SinkError: naming the port and the ports that exist, when it cannot be
       opened (e.g. no ALSA sequencer on this machine).
   """
-  import mido  # pylint: disable=g-import-not-at-top
-  virtual = name.startswith('virtual:')
-  port_name = name[len('virtual:'):] if virtual else name
-  try:
-    return mido.open_output(port_name, virtual=virtual)
-  except Exception as e:  # rtmidi raises several types; all mean "no port".
-    try:
-      available = mido.get_output_names()
-    except Exception:  # pylint: disable=broad-except
-      available = []
-    raise SinkError(
-        f'cannot open MIDI output {name!r} ({type(e).__name__}: {e}); '
-        f'available outputs: {available}; virtual ports need an OS MIDI '
-        f'system (ALSA sequencer, CoreMIDI)') from e
+  return midi_ports.open_midi_port(name, 'output', SinkError)
 
 
 class MidiSink(Sink):
