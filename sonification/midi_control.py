@@ -71,7 +71,18 @@ TRIGGERS: Dict[str, Tuple[str, tuple]] = {
     'load': ('carl/load', ()),
 }
 
-CONTINUOUS = ('input', 'reward_scale', 'optimise_every', 'noise')
+# action -> (command name, args(fraction in [0, 1], input index, top of the
+# optimisation-frequency range)) for continuous controls.
+CONTINUOUS: Dict[str, Tuple[str, Callable[[float, int, int], tuple]]] = {
+    'input': ('carl/input_at', lambda f, index, top: (index, f)),
+    'reward_scale': ('carl/reward_scale', lambda f, index, top: (
+        10.0 ** (REWARD_SCALE_DECADES * (2.0 * f - 1.0)),)),
+    'optimise_every': ('carl/optimise_every', lambda f, index, top: (
+        1 + int(round(f * (top - 1))),)),
+    'noise': ('carl/noise', lambda f, index, top: (f * NOISE_MAX,)),
+}
+
+
 CONTROL_KINDS = {'cc': 'control_change', 'note': 'note_on'}
 
 
@@ -80,7 +91,7 @@ class Binding:
   """What one control does.
 
   Attributes:
-    action: a key of :data:`TRIGGERS` or one of :data:`CONTINUOUS`.
+    action: a key of :data:`TRIGGERS` or of :data:`CONTINUOUS`.
     index: the input component for 'input' (0-based), else 0.
   """
   action: str
@@ -110,7 +121,7 @@ def _parse_action(text: str, item: str, input_size: int) -> Binding:
   if index or (name not in TRIGGERS and name not in CONTINUOUS):
     raise ValueError(f'MIDI map item {item!r}: unknown action {text!r}; '
                      f'known: input:K, {", ".join(TRIGGERS)}, '
-                     f'{", ".join(CONTINUOUS[1:])}')
+                     f'{", ".join(list(CONTINUOUS)[1:])}')
   return Binding(name)
 
 
@@ -153,24 +164,6 @@ def default_midi_map(input_size: int) -> Dict[Control, Binding]:
            if not i.startswith('cc') or 'input:' not in i or
            int(i.rsplit(':', 1)[1]) < input_size]
   return parse_midi_map(','.join(items), input_size)
-
-
-def _continuous_args(binding: Binding, value: int,
-                     optimise_every_max: int) -> tuple:
-  fraction = value / 127.0
-  if binding.action == 'input':
-    return (binding.index, fraction)
-  if binding.action == 'reward_scale':
-    return (10.0 ** (REWARD_SCALE_DECADES * (2.0 * fraction - 1.0)),)
-  if binding.action == 'optimise_every':
-    return (1 + int(round(fraction * (optimise_every_max - 1))),)
-  return (fraction * NOISE_MAX,)
-
-
-_CONTINUOUS_COMMANDS = {'input': 'carl/input_at',
-                        'reward_scale': 'carl/reward_scale',
-                        'optimise_every': 'carl/optimise_every',
-                        'noise': 'carl/noise'}
 
 
 class MidiControlInput:
@@ -236,9 +229,9 @@ class MidiControlInput:
         return []
       name, args = TRIGGERS[binding.action]
       return [osc_control.Command(name, args)]
+    name, args = CONTINUOUS[binding.action]
     return [osc_control.Command(
-        _CONTINUOUS_COMMANDS[binding.action],
-        _continuous_args(binding, value, self.optimise_every_max))]
+        name, args(value / 127.0, binding.index, self.optimise_every_max))]
 
   def on_message(self, message) -> None:
     """Handles one incoming MIDI message (thread-safe, never raises)."""
