@@ -143,8 +143,6 @@ APPS = {'program': _drum_app, 'melody': _melody_app, 'carl': _carl_app}
 def _tick_source(bpm: float, ticks_per_bar: int):
   """The internal clock, or a MIDI clock follower (--midi_clock)."""
   if FLAGS.midi_clock:
-    if not FLAGS.midi_in:
-      raise app.UsageError('--midi_clock needs --midi_in=PORT')
     return clock_lib.MidiClockFollower(ticks_per_bar=ticks_per_bar)
   return clock_lib.Clock(bpm=bpm, ticks_per_bar=ticks_per_bar)
 
@@ -185,6 +183,8 @@ def main(argv):
                                   ('carl', FLAGS.carl)) if on]
   if len(chosen) != 1:
     raise app.UsageError('give exactly one of --program, --melody, --carl')
+  if FLAGS.midi_clock and not FLAGS.midi_in:
+    raise app.UsageError('--midi_clock needs --midi_in=PORT')
   try:
     hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
     sink = live_session.open_sinks(live_session.SinkConfig(
