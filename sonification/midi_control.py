@@ -1,12 +1,13 @@
 """MIDI in: controller messages become control commands; MIDI clock drives ticks.
 
-A :class:`MidiMap` binds controls (``ccN``: control change N, ``noteN``: note
-N, any channel) to actions. :class:`MidiControlInput` turns incoming mido
-messages into the same :class:`osc_control.Command` objects that OSC control
-produces and queues them for the clock thread, so a MIDI controller can do
-everything the CARL OSC verbs do. MIDI timing clock messages (clock, start,
-stop, continue) go to a :class:`clock.MidiClockFollower` when one is given,
-making the controller's sequencer the tempo source.
+A MIDI map (:func:`parse_midi_map`) binds controls (``ccN``: control change
+N, ``noteN``: note N, any channel) to actions. :class:`MidiControlInput`
+turns incoming mido messages into the same :class:`osc_control.Command`
+objects that OSC control produces and queues them for the clock thread, so a
+MIDI controller can do everything the CARL OSC verbs do and switch the drum
+agents' modes. MIDI timing clock messages (clock, start, stop, continue) go
+to a :class:`clock.MidiClockFollower` when one is given, making the
+controller's sequencer the tempo source.
 
 Actions (``CONTROL=ACTION`` in a map spec):
 
@@ -21,6 +22,9 @@ randomise_critic trigger      carl/randomise_critic
 clear_memory     trigger      carl/clear_memory
 save             trigger      carl/save (to the state dir)
 load             trigger      carl/load (from the state dir)
+mode:INSTR:MODE  trigger      drums/mode INSTR MODE (MODE: learn, predict,
+                              off), e.g. mode:snare:predict
+drums_reset      trigger      drums/reset (the beat agent's model, memory)
 reward_scale     continuous   carl/reward_scale 10 ** (2 * value/127 - 1),
                               i.e. 0.1 at 0, 1.0 near 64, 10 at 127
 optimise_every   continuous   carl/optimise_every 1 + round(value/127 *
@@ -69,6 +73,7 @@ TRIGGERS: Dict[str, Tuple[str, tuple]] = {
     'clear_memory': ('carl/clear_memory', ()),
     'save': ('carl/save', ()),
     'load': ('carl/load', ()),
+    'drums_reset': ('drums/reset', ()),
 }
 
 # action -> (command name, args(fraction in [0, 1], input index, top of the
@@ -91,11 +96,13 @@ class Binding:
   """What one control does.
 
   Attributes:
-    action: a key of :data:`TRIGGERS` or of :data:`CONTINUOUS`.
+    action: a key of :data:`TRIGGERS` or of :data:`CONTINUOUS`, or 'mode'.
     index: the input component for 'input' (0-based), else 0.
+    args: (instrument, mode) for 'mode', else ().
   """
   action: str
   index: int = 0
+  args: Tuple[str, ...] = ()
 
 
 Control = Tuple[str, int]  # (mido message type, CC or note number 0-127)
@@ -118,9 +125,17 @@ def _parse_action(text: str, item: str, input_size: int) -> Binding:
       raise ValueError(f'MIDI map item {item!r}: input needs an index in '
                        f'[0, {input_size}), e.g. input:0')
     return Binding('input', int(index))
+  if name == 'mode':
+    instrument, _, mode = index.partition(':')
+    if not instrument.isidentifier() or mode not in osc_control.DRUM_MODES:
+      raise ValueError(f'MIDI map item {item!r}: mode needs an instrument '
+                       f'and one of {osc_control.DRUM_MODES}, e.g. '
+                       'mode:snare:learn')
+    return Binding('mode', args=(instrument, mode))
   if index or (name not in TRIGGERS and name not in CONTINUOUS):
     raise ValueError(f'MIDI map item {item!r}: unknown action {text!r}; '
-                     f'known: input:K, {", ".join(TRIGGERS)}, '
+                     f'known: input:K, mode:INSTRUMENT:MODE, '
+                     f'{", ".join(TRIGGERS)}, '
                      f'{", ".join(list(CONTINUOUS)[1:])}')
   return Binding(name)
 
@@ -222,12 +237,12 @@ class MidiControlInput:
     binding = self.bindings.get(control)
     if binding is None:
       return []
-    if binding.action in TRIGGERS:
+    if binding.action == 'mode' or binding.action in TRIGGERS:
       previous = self._last_cc.get(control, 0)
       self._last_cc[control] = value
       if kind == 'control_change' and not (previous < SWITCH_ON <= value):
         return []
-      name, args = TRIGGERS[binding.action]
+      name, args = TRIGGERS.get(binding.action, ('drums/mode', binding.args))
       return [osc_control.Command(name, args)]
     name, args = CONTINUOUS[binding.action]
     return [osc_control.Command(
@@ -308,8 +323,9 @@ def describe(bindings: Dict[Control, Binding]) -> str:
   names = {v: k for k, v in CONTROL_KINDS.items()}
   lines = []
   for (kind, number), binding in sorted(bindings.items()):
-    action = (f'input:{binding.index}' if binding.action == 'input' else
-              binding.action)
+    action = {'input': f'input:{binding.index}',
+              'mode': ':'.join(('mode',) + binding.args)}.get(binding.action,
+                                                              binding.action)
     lines.append(f'{names[kind]}{number} -> {action}')
   return '\n'.join(lines)
 
