@@ -63,6 +63,9 @@ flags.DEFINE_string('osc_out', '', 'OSC out: host:port (e.g. '
                     '127.0.0.1:57120 for SuperCollider)')
 flags.DEFINE_string('midi_port', '', 'MIDI out port name; virtual:NAME makes '
                     'a virtual port')
+flags.DEFINE_string('audio', '', 'play through the sound card with this '
+                    'fluidsynth driver (alsa, pulseaudio, pipewire, jack, '
+                    'coreaudio); empty: no live audio')
 flags.DEFINE_string('wav_out', '', 'render the notes to this WAV at the end')
 flags.DEFINE_string('state_dir', '/tmp/rl_tuner_live', 'CARL save/restore dir')
 flags.DEFINE_integer('autosave_bars', 4, 'CARL autosave every K bars (0 off)')
@@ -188,7 +191,7 @@ def main(argv):
   try:
     hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
     sink = live_session.open_sinks(live_session.SinkConfig(
-        FLAGS.midi_port, FLAGS.osc_out, FLAGS.wav_out))
+        FLAGS.midi_port, FLAGS.osc_out, FLAGS.wav_out, FLAGS.audio))
   except (sinks_lib.SinkError, ValueError) as e:
     raise app.UsageError(str(e)) from e
   the_app, bpm, ticks_per_bar = APPS[chosen[0]](sink, hp)

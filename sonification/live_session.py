@@ -33,11 +33,14 @@ class SinkConfig:
     midi_port: mido output name, 'virtual:NAME' for a virtual port, '' none.
     osc_out: 'host:port' for OSC out, '' none.
     wav_out: a .wav path rendered offline at the end, '' none.
+    audio_driver: play live through the sound card with this fluidsynth
+      driver ('alsa', 'pulseaudio', 'coreaudio', ...), '' none.
     cc_base: first MIDI CC number for continuous parameters.
   """
   midi_port: str = ''
   osc_out: str = ''
   wav_out: str = ''
+  audio_driver: str = ''
   cc_base: int = sinks_lib.DEFAULT_CC_BASE
 
 
@@ -45,7 +48,7 @@ def open_sinks(config: SinkConfig) -> sinks_lib.MultiSink:
   """Opens the configured sinks.
 
   Raises:
-    sinks_lib.SinkError: when a MIDI port cannot be opened.
+    sinks_lib.SinkError: when a MIDI port or the sound card cannot be opened.
     ValueError: on a malformed osc_out.
   """
   opened = []
@@ -59,6 +62,8 @@ def open_sinks(config: SinkConfig) -> sinks_lib.MultiSink:
     opened.append(sinks_lib.OscSink(host or '127.0.0.1', int(port)))
   if config.wav_out:
     opened.append(sinks_lib.WavSink(config.wav_out))
+  if config.audio_driver:
+    opened.append(sinks_lib.SoundCardSink(driver=config.audio_driver))
   return sinks_lib.MultiSink(opened)
 
 

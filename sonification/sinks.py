@@ -388,16 +388,22 @@ def sound_card_present(cards_file: str = '/proc/asound/cards') -> bool:
 
 
 class SoundCardSink(Sink):
-  """Plays notes live through fluidsynth's ALSA driver.
+  """Plays notes live through fluidsynth's audio driver (the sound card).
+
+  Args:
+    soundfont: a General MIDI .sf2 (Debian's TimGM6mb by default).
+    driver: a fluidsynth audio driver: 'alsa', 'pulseaudio', 'pipewire',
+      'jack', 'coreaudio' (macOS), 'dsound' (Windows).
+    cards_file: where ALSA lists sound cards (checked for 'alsa' only).
 
   Raises:
-    SinkError: when no sound card exists (as on the CI machines) or the
+    SinkError: when ALSA lists no sound card (as on the CI machines) or the
       fluidsynth audio driver cannot start; the message says to use WavSink.
   """
 
   def __init__(self, soundfont: str = SOUNDFONT, driver: str = 'alsa',
                cards_file: str = '/proc/asound/cards'):
-    if not sound_card_present(cards_file):
+    if driver == 'alsa' and not sound_card_present(cards_file):
       raise SinkError(f'no sound card: {cards_file} lists none; render '
                       'offline with --wav_out=FILE.wav instead')
     import fluidsynth  # pylint: disable=g-import-not-at-top
