@@ -1,0 +1,38 @@
+"""The realtime hot path imports no TensorFlow (issue 6).
+
+Importing TF takes seconds and hundreds of MB, and its threads compete with
+the clock; the clock process of a live session must do without it (CARL
+learns in a child process, carl_remote). This imports every module that
+`sonification/live.py` imports at the top, and those its apps load.
+"""
+
+import sys
+
+from absl.testing import absltest
+
+# pylint: disable=g-import-not-at-top,unused-import
+from sonification import carl_hparams
+from sonification import carl_memory
+from sonification import carl_policy
+from sonification import carl_remote
+from sonification import carl_session
+from sonification import clock
+from sonification import drum_live
+from sonification import live_session
+from sonification import melody_stream
+from sonification import midi_control
+from sonification import midi_ports
+from sonification import osc_control
+from sonification import pad_input
+from sonification import sinks
+
+
+class HotPathImportsTest(absltest.TestCase):
+
+  def test_no_tensorflow(self):
+    self.assertNotIn('tensorflow', sys.modules)
+    self.assertNotIn('keras', sys.modules)
+
+
+if __name__ == '__main__':
+  absltest.main()
