@@ -8,6 +8,9 @@ Every sink has the same small interface, called from the clock thread:
     clock (only offline sinks use it; realtime sinks send at once).
   * ``parameters(values, time_s)``: continuous parameters in [0, 1] (CARL's
     synthesis parameters): OSC ``/carl/params f f ...``, MIDI CC.
+  * ``control_change(control, value, channel, time_s)``: one MIDI CC (0-127
+    each), e.g. a synth line's cutoff; ``program_change(program, channel,
+    time_s)``: a General MIDI program 0-127 (0-based).
   * ``close()``.
 
 None of this imports TF. Real devices are optional: tests use mido's
@@ -46,6 +49,14 @@ def _check_note(pitch: int, velocity: int = 64, channel: int = 0) -> None:
     raise ValueError(f'MIDI channel must be in [0, 15], got {channel}')
 
 
+def _check_control(number: int, value: int, channel: int) -> None:
+  if not 0 <= int(number) <= 127 or not 0 <= int(value) <= 127:
+    raise ValueError(f'MIDI controller/program and value must be in [0, 127],'
+                     f' got {number}, {value}')
+  if not 0 <= int(channel) <= 15:
+    raise ValueError(f'MIDI channel must be in [0, 15], got {channel}')
+
+
 def to_cc_value(value: float) -> int:
   """Maps a parameter in [0, 1] to a 7-bit CC value: round(127 * clip(v))."""
   return int(round(127.0 * min(1.0, max(0.0, float(value)))))
@@ -63,6 +74,14 @@ class Sink:
     pass
 
   def parameters(self, values: Sequence[float], time_s: float = 0.0) -> None:
+    pass
+
+  def control_change(self, control: int, value: int, channel: int = 0,
+                     time_s: float = 0.0) -> None:
+    pass
+
+  def program_change(self, program: int, channel: int = 0,
+                     time_s: float = 0.0) -> None:
     pass
 
   def close(self) -> None:
@@ -99,6 +118,12 @@ class MultiSink(Sink):
   def parameters(self, values, time_s=0.0):
     self._each('parameters', values, time_s)
 
+  def control_change(self, control, value, channel=0, time_s=0.0):
+    self._each('control_change', control, value, channel, time_s)
+
+  def program_change(self, program, channel=0, time_s=0.0):
+    self._each('program_change', program, channel, time_s)
+
   def close(self):
     self._each('close')
 
@@ -108,7 +133,9 @@ class RecordingSink(Sink):
 
   Attributes:
     events: ('note_on', time_s, pitch, velocity, channel),
-      ('note_off', time_s, pitch, channel) and ('parameters', time_s, values).
+      ('note_off', time_s, pitch, channel), ('parameters', time_s, values),
+      ('cc', time_s, control, value, channel) and
+      ('program', time_s, program, channel).
   """
 
   def __init__(self):
@@ -126,6 +153,15 @@ class RecordingSink(Sink):
   def parameters(self, values, time_s=0.0):
     self.events.append(('parameters', float(time_s),
                         tuple(float(v) for v in values)))
+
+  def control_change(self, control, value, channel=0, time_s=0.0):
+    _check_control(control, value, channel)
+    self.events.append(('cc', float(time_s), int(control), int(value),
+                        int(channel)))
+
+  def program_change(self, program, channel=0, time_s=0.0):
+    _check_control(program, 0, channel)
+    self.events.append(('program', float(time_s), int(program), int(channel)))
 
 
 # ----------------------------------------------------------------- MIDI out --
@@ -188,6 +224,16 @@ class MidiSink(Sink):
           'control_change', channel=self.cc_channel, control=self.cc_base + i,
           value=to_cc_value(v)))
 
+  def control_change(self, control, value, channel=0, time_s=0.0):
+    _check_control(control, value, channel)
+    self.port.send(self._mido.Message('control_change', channel=int(channel),
+                                      control=int(control), value=int(value)))
+
+  def program_change(self, program, channel=0, time_s=0.0):
+    _check_control(program, 0, channel)
+    self.port.send(self._mido.Message('program_change', channel=int(channel),
+                                      program=int(program)))
+
   def close(self):
     close = getattr(self.port, 'close', None)
     if close:
@@ -202,7 +248,8 @@ class OscSink(Sink):
 
   Addresses sent (``prefix`` defaults to ''):
     ``/note_on i:pitch i:velocity i:channel``, ``/note_off i:pitch
-    i:channel``, ``/carl/params f...`` (each parameter in [0, 1]).
+    i:channel``, ``/carl/params f...`` (each parameter in [0, 1]),
+    ``/cc i:control i:value i:channel``, ``/program i:program i:channel``.
 
   Args:
     host: destination host (loopback by default).
@@ -232,6 +279,14 @@ class OscSink(Sink):
   def parameters(self, values, time_s=0.0):
     self._send('/carl/params', [float(v) for v in values])
 
+  def control_change(self, control, value, channel=0, time_s=0.0):
+    _check_control(control, value, channel)
+    self._send('/cc', [int(control), int(value), int(channel)])
+
+  def program_change(self, program, channel=0, time_s=0.0):
+    _check_control(program, 0, channel)
+    self._send('/program', [int(program), int(channel)])
+
   def close(self):
     sock = getattr(self.client, '_sock', None)
     if sock is not None:
@@ -242,7 +297,11 @@ class OscSink(Sink):
 
 
 def _render_fluidsynth(notes, duration_s, sample_rate, soundfont):
-  """Renders (time_s, 'on'/'off', pitch, velocity, channel) with fluidsynth."""
+  """Renders (time_s, kind, a, b, channel) events with fluidsynth.
+
+  Kinds: 'on' (a pitch, b velocity), 'off' (a pitch), 'cc' (a control, b
+  value), 'program' (a program).
+  """
   import fluidsynth  # pylint: disable=g-import-not-at-top
   if not os.path.exists(soundfont):
     raise SinkError(f'soundfont {soundfont!r} not found (Debian package '
@@ -262,8 +321,12 @@ def _render_fluidsynth(notes, duration_s, sample_rate, soundfont):
         rendered = target
       if kind == 'on':
         synth.noteon(channel, pitch, velocity)
-      else:
+      elif kind == 'off':
         synth.noteoff(channel, pitch)
+      elif kind == 'cc':
+        synth.cc(channel, pitch, velocity)
+      else:
+        synth.program_select(channel, sfid, 0, pitch)
     total = int(round(duration_s * sample_rate))
     if total > rendered:
       chunks.append(np.asarray(synth.get_samples(total - rendered)))
@@ -274,7 +337,10 @@ def _render_fluidsynth(notes, duration_s, sample_rate, soundfont):
 
 
 def _render_sine(notes, duration_s, sample_rate, soundfont):
-  """Dependency-free fallback: each note a decaying sine (drums: noise)."""
+  """Dependency-free fallback: each note a decaying sine (drums: noise).
+
+  Control and program changes are ignored.
+  """
   del soundfont
   total = int(round(duration_s * sample_rate))
   out = np.zeros(total, np.float32)
@@ -298,7 +364,7 @@ def _render_sine(notes, duration_s, sample_rate, soundfont):
     key = (pitch, channel)
     if kind == 'on':
       on_times[key] = (time_s, velocity)
-    elif key in on_times:
+    elif kind == 'off' and key in on_times:
       start, vel = on_times.pop(key)
       add(start, time_s, pitch, vel, channel)
   for (pitch, channel), (start, vel) in on_times.items():
@@ -348,6 +414,16 @@ class WavSink(Sink):
   def note_off(self, pitch, channel=0, time_s=0.0):
     _check_note(pitch, 0, channel)
     self.notes.append((float(time_s), 'off', int(pitch), 0, int(channel)))
+
+  def control_change(self, control, value, channel=0, time_s=0.0):
+    _check_control(control, value, channel)
+    self.notes.append((float(time_s), 'cc', int(control), int(value),
+                       int(channel)))
+
+  def program_change(self, program, channel=0, time_s=0.0):
+    _check_control(program, 0, channel)
+    self.notes.append((float(time_s), 'program', int(program), 0,
+                       int(channel)))
 
   def render(self) -> np.ndarray:
     """The audio so far, float32 ``[samples, 2]`` in [-1, 1]."""
@@ -410,7 +486,7 @@ class SoundCardSink(Sink):
     self.synth = fluidsynth.Synth()
     try:
       self.synth.start(driver=driver)
-      sfid = self.synth.sfload(soundfont)
+      self.sfid = sfid = self.synth.sfload(soundfont)
     except Exception as e:  # pylint: disable=broad-except
       raise SinkError(f'fluidsynth audio driver {driver!r} failed: {e}') from e
     for channel in range(16):
@@ -423,6 +499,14 @@ class SoundCardSink(Sink):
 
   def note_off(self, pitch, channel=0, time_s=0.0):
     self.synth.noteoff(channel, pitch)
+
+  def control_change(self, control, value, channel=0, time_s=0.0):
+    _check_control(control, value, channel)
+    self.synth.cc(channel, control, value)
+
+  def program_change(self, program, channel=0, time_s=0.0):
+    _check_control(program, 0, channel)
+    self.synth.program_select(channel, self.sfid, 0, program)
 
   def close(self):
     self.synth.delete()

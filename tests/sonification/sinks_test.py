@@ -48,6 +48,19 @@ class MidiSinkTest(absltest.TestCase):
     self.assertEqual([(m.control, m.value, m.channel) for m in received[2:]],
                      [(20, 0, 1), (21, 64, 1), (22, 127, 1), (23, 127, 1)])
 
+  def test_control_and_program_change(self):
+    port = FakePort()
+    sink = sinks.MidiSink(port)
+    sink.program_change(80, channel=0)
+    sink.control_change(74, 51, channel=1)
+    self.assertEqual(port.sent, [
+        mido.Message('program_change', program=80, channel=0),
+        mido.Message('control_change', control=74, value=51, channel=1)])
+    with self.assertRaisesRegex(ValueError, r'in \[0, 127\], got 74, 128'):
+      sink.control_change(74, 128)
+    with self.assertRaisesRegex(ValueError, 'channel'):
+      sink.program_change(1, channel=16)
+
   def test_fake_port_and_errors(self):
     port = FakePort()
     sink = sinks.MidiSink(port)
@@ -126,6 +139,24 @@ class AudioSinkTest(absltest.TestCase):
     self.assertEqual(rate, 22050)
     self.assertEqual(audio.shape, (int(1.5 * 22050), 2))
     self.assertGreater(np.abs(audio).max(), 0.01)
+
+  def test_wav_program_and_cc_change_the_sound(self):
+    if not os.path.exists(sinks.SOUNDFONT):
+      self.skipTest('no soundfont')
+    rendered = []
+    for program, volume in ((0, 127), (80, 127), (80, 0)):
+      sink = sinks.WavSink('/unused.wav', sample_rate=22050, tail_s=0.2)
+      sink.program_change(program, 0, time_s=0.0)
+      sink.control_change(7, volume, 0, time_s=0.0)  # CC 7: channel volume.
+      sink.note_on(60, 100, 0, time_s=0.0)
+      sink.note_off(60, 0, time_s=0.5)
+      rendered.append(sink.render())
+    self.assertEqual({a.shape for a in rendered}, {(15435, 2)})  # 0.7 s.
+    # Piano (program 0) and square lead (80) differ; the lead at volume 0
+    # is (nearly) silent.
+    self.assertGreater(np.abs(rendered[0] - rendered[1]).max(), 0.01)
+    self.assertGreater(np.abs(rendered[1]).max(), 0.01)
+    self.assertLess(np.abs(rendered[2]).max(), 0.001)
 
   def test_unknown_synth(self):
     with self.assertRaisesRegex(ValueError, 'unknown synth'):
