@@ -1,59 +1,66 @@
-"""Adapter from the drum session (drums/session.py) to the live clock.
+"""The drum session (drums/session.py) on the live clock.
 
-The drum package (parser, schedules, beat agent, session) is built in
-parallel; this adapter only relies on a session object with
+Per tick, :class:`DrumLiveApp` steps the session and plays what it returns:
 
-  * ``on_tick(tick_index) -> iterable of (instrument, velocity)``: the hits
-    to play at that tick (learn/predict/off already applied);
-  * optional verbs ``set_mode(instrument, mode)``, ``set_program(text)``,
-    ``reset()``, ``save(path)``, ``load(path)``, ``bpm`` (from ``bpm N;``).
+* drum hits (learn/predict/off already applied) as General MIDI drum notes on
+  channel 10 (sinks.GM_DRUM_NOTES), one tick long;
+* synth notes (``lead``, ``bass``) on channels 1 and 2 (0-based 0 and 1) with
+  the General MIDI programs of drums.session_output.SYNTH_PROGRAMS (the same
+  as the session's MIDI file), as long as written (in ticks, at least one).
+  Before each note its ``cut``, ``res`` and ``env`` (0-100, or following
+  ``mousex``/``mousey``) go out as the sound-controller CCs of
+  :data:`SYNTH_CCS` (MIDI 1.0 RP-021: 74 brightness, 71 harmonic content,
+  72 release time), which hardware and software synths map to filter cutoff,
+  resonance and envelope. fluidsynth's General MIDI soundfont ignores them,
+  so a ``--wav_out`` rendering does not follow them; MIDI and OSC receivers
+  do.
 
-and maps hits to General MIDI drum notes on channel 10 (sinks.GM_DRUM_NOTES).
-If drums/session.py is not importable the binary fails with a clear error.
+Verbs (OSC, MIDI, the pad): drums/mode, drums/program, drums/reset,
+drums/save, drums/load, and drums/control NAME VALUE, the 0-1 control inputs
+(``mousex``, ``mousey``) that ``cut_mousex``-style synth values follow.
 """
 
-import importlib
 from typing import Callable, Dict
 
+from drums import session as session_lib
+from drums import session_output
 from sonification import sinks as sinks_lib
 
+# Sound controllers (MIDI 1.0 RP-021) for a synth note's cut, res, env.
+SYNTH_CCS = {'cut': 74, 'res': 71, 'env': 72}
+# synth -> MIDI channel (0-based): lead 0, bass 1, as in the session's MIDI.
+SYNTH_CHANNELS = {name: i for i, name in
+                  enumerate(session_output.SYNTH_PROGRAMS)}
 
-class DrumSessionUnavailable(RuntimeError):
-  """drums/session.py is missing or lacks the expected API."""
 
-
-def make_drum_session(program_text: str, **kwargs):
-  """Builds a drum session from program text via drums.session.
+def make_drum_session(program_text: str, **kwargs) -> session_lib.DrumSession:
+  """Builds a drum session from program text (drums.session.from_program).
 
   Raises:
-    DrumSessionUnavailable: naming what is missing.
+    ValueError: on a program that does not parse (line, column, expected).
   """
-  try:
-    session_module = importlib.import_module('drums.session')
-  except ImportError as e:
-    raise DrumSessionUnavailable(
-        f'the live drum mode needs drums/session.py, which is not in this '
-        f'checkout yet ({e}); use --carl or --melody') from e
-  factory = (getattr(session_module, 'from_program', None) or
-             getattr(session_module, 'DrumSession', None))
-  if factory is None:
-    raise DrumSessionUnavailable(
-        'drums.session has neither from_program() nor DrumSession')
-  return factory(program_text, **kwargs)
+  return session_lib.from_program(program_text, **kwargs)
 
 
 class DrumLiveApp:
-  """The drum app for LiveSession: hits -> note_on/note_off on channel 10.
+  """The drum app for LiveSession.
 
   Args:
-    session: a drum session (see module docstring).
-    sink: where notes go.
+    session: a drums.session.DrumSession (step(tick_index) -> TickRecord,
+      synth_value, set_control and the verbs).
+    sink: where notes, programs and CCs go.
+    ticks_per_bar: the session's tick grid (8), to turn a synth note's
+      length in bars into ticks.
   """
 
-  def __init__(self, session, sink: sinks_lib.Sink):
+  def __init__(self, session, sink: sinks_lib.Sink,
+               ticks_per_bar: int = 8):
     self.session = session
     self.sink = sink
+    self.ticks_per_bar = ticks_per_bar
     self.notes = sinks_lib.NoteScheduler(sink)
+    for synth, channel in SYNTH_CHANNELS.items():
+      sink.program_change(session_output.SYNTH_PROGRAMS[synth], channel)
     # Build and trace the agents now, not on the clock's first tick.
     warm_up = getattr(session, 'warm_up', None)
     if warm_up:
@@ -61,20 +68,29 @@ class DrumLiveApp:
 
   def on_tick(self, tick) -> None:
     self.notes.advance(tick.index, tick.time_s)
-    for instrument, velocity in self.session.on_tick(tick.index) or ():
-      pitch = sinks_lib.GM_DRUM_NOTES.get(instrument)
+    record = self.session.step(tick.index)
+    for hit in record.hits:
+      pitch = sinks_lib.GM_DRUM_NOTES.get(hit.instrument)
       if pitch is not None:
         self.notes.play(tick.index, tick.time_s, pitch,
-                        int(max(1, min(127, velocity))),
+                        int(max(1, min(127, hit.velocity))),
                         sinks_lib.DRUM_CHANNEL)
+    for note in record.notes:
+      channel = SYNTH_CHANNELS[note.synth]
+      for name, control in SYNTH_CCS.items():
+        value = self.session.synth_value(getattr(note, name))  # 0-100.
+        self.sink.control_change(control, _cc_value(value), channel,
+                                 tick.time_s)
+      length = max(1, int(round(note.duration * self.ticks_per_bar)))
+      self.notes.play(tick.index, tick.time_s, note.pitch,
+                      int(max(1, min(127, note.velocity))), channel, length)
 
   def handlers(self) -> Dict[str, Callable]:
     verbs = {'drums/mode': 'set_mode', 'drums/program': 'set_program',
              'drums/reset': 'reset', 'drums/save': 'save',
-             'drums/load': 'load'}
+             'drums/load': 'load', 'drums/control': 'set_control'}
     return {name: getattr(self.session, method)
-            for name, method in verbs.items()
-            if hasattr(self.session, method)}
+            for name, method in verbs.items()}
 
   def close(self) -> None:
     self.notes.all_off()
@@ -82,3 +98,8 @@ class DrumLiveApp:
     if close:
       close()
     self.sink.close()
+
+
+def _cc_value(value_0_100: float) -> int:
+  """A synth value 0-100 as a 7-bit CC value: round(127 * v / 100)."""
+  return sinks_lib.to_cc_value(float(value_0_100) / 100.0)

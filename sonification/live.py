@@ -53,8 +53,9 @@ flags.DEFINE_string('midi_map', '', 'MIDI in map "cc1=input:0,note60=reward+,'
                     '..." (default: midi_control.DEFAULT_MAP_SPEC)')
 flags.DEFINE_bool('midi_clock', False, 'follow MIDI clock from --midi_in '
                   'instead of the internal clock (tempo from the sender)')
-flags.DEFINE_bool('pad', False, 'open the CARL pad: the mouse is inputs x, y; '
-                  'left/right click like/dislike')
+flags.DEFINE_bool('pad', False, 'open the pad: the mouse is CARL\'s inputs x, '
+                  'y (a drum program\'s mousex, mousey); left/right click '
+                  'like/dislike')
 flags.DEFINE_bool('joystick', False, 'joystick axes are CARL inputs, buttons '
                   'like/dislike/randomise')
 flags.DEFINE_integer('joystick_axis_base', 0, 'CARL input index of joystick '
@@ -132,12 +133,10 @@ def _drum_app(sink, hp):
     raise app.UsageError(f'--program: {e}') from e
   try:
     session = drum_live.make_drum_session(text)
-  except drum_live.DrumSessionUnavailable as e:
-    raise app.UsageError(str(e)) from e
   except ValueError as e:
     raise app.UsageError(f'{FLAGS.program}: {e}') from e
-  return (drum_live.DrumLiveApp(session, sink),
-          float(getattr(session, 'bpm', 120.0) or 120.0), 8)
+  return (drum_live.DrumLiveApp(session, sink, session.ticks_per_bar),
+          session.bpm, session.ticks_per_bar)
 
 
 APPS = {'program': _drum_app, 'melody': _melody_app, 'carl': _carl_app}
@@ -170,7 +169,8 @@ def _control_inputs(hp, tick_source):
       from sonification import pad_input  # pylint: disable=g-import-not-at-top
       inputs['pad'] = pad_input.PadInput(
           hp.input_size, window_size=(360, 360) if FLAGS.pad else None,
-          joystick_axis_base=FLAGS.joystick_axis_base).start()
+          joystick_axis_base=FLAGS.joystick_axis_base,
+          pointer='drums' if FLAGS.program else 'carl').start()
   except (OSError, ValueError, osc_control.ControlInputError) as e:
     for opened in inputs.values():
       opened.close()

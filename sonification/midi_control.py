@@ -22,6 +22,8 @@ randomise_critic trigger      carl/randomise_critic
 clear_memory     trigger      carl/clear_memory
 save             trigger      carl/save (to the state dir)
 load             trigger      carl/load (from the state dir)
+control:NAME     continuous   drums/control NAME value/127 (the mousex,
+                              mousey controls synth values follow)
 mode:INSTR:MODE  trigger      drums/mode INSTR MODE (MODE: learn, predict,
                               off), e.g. mode:snare:predict
 drums_reset      trigger      drums/reset (the beat agent's model, memory)
@@ -76,15 +78,16 @@ TRIGGERS: Dict[str, Tuple[str, tuple]] = {
     'drums_reset': ('drums/reset', ()),
 }
 
-# action -> (command name, args(fraction in [0, 1], input index, top of the
+# action -> (command name, args(fraction in [0, 1], binding, top of the
 # optimisation-frequency range)) for continuous controls.
-CONTINUOUS: Dict[str, Tuple[str, Callable[[float, int, int], tuple]]] = {
-    'input': ('carl/input_at', lambda f, index, top: (index, f)),
-    'reward_scale': ('carl/reward_scale', lambda f, index, top: (
+CONTINUOUS: Dict[str, Tuple[str, Callable[[float, 'Binding', int], tuple]]] = {
+    'input': ('carl/input_at', lambda f, b, top: (b.index, f)),
+    'control': ('drums/control', lambda f, b, top: (b.args[0], f)),
+    'reward_scale': ('carl/reward_scale', lambda f, b, top: (
         10.0 ** (REWARD_SCALE_DECADES * (2.0 * f - 1.0)),)),
-    'optimise_every': ('carl/optimise_every', lambda f, index, top: (
+    'optimise_every': ('carl/optimise_every', lambda f, b, top: (
         1 + int(round(f * (top - 1))),)),
-    'noise': ('carl/noise', lambda f, index, top: (f * NOISE_MAX,)),
+    'noise': ('carl/noise', lambda f, b, top: (f * NOISE_MAX,)),
 }
 
 
@@ -98,7 +101,7 @@ class Binding:
   Attributes:
     action: a key of :data:`TRIGGERS` or of :data:`CONTINUOUS`, or 'mode'.
     index: the input component for 'input' (0-based), else 0.
-    args: (instrument, mode) for 'mode', else ().
+    args: (instrument, mode) for 'mode', (name,) for 'control', else ().
   """
   action: str
   index: int = 0
@@ -125,6 +128,11 @@ def _parse_action(text: str, item: str, input_size: int) -> Binding:
       raise ValueError(f'MIDI map item {item!r}: input needs an index in '
                        f'[0, {input_size}), e.g. input:0')
     return Binding('input', int(index))
+  if name == 'control':
+    if not index.isidentifier():
+      raise ValueError(f'MIDI map item {item!r}: control needs a name, e.g. '
+                       'control:mousex')
+    return Binding('control', args=(index,))
   if name == 'mode':
     instrument, _, mode = index.partition(':')
     if not instrument.isidentifier() or mode not in osc_control.DRUM_MODES:
@@ -134,9 +142,9 @@ def _parse_action(text: str, item: str, input_size: int) -> Binding:
     return Binding('mode', args=(instrument, mode))
   if index or (name not in TRIGGERS and name not in CONTINUOUS):
     raise ValueError(f'MIDI map item {item!r}: unknown action {text!r}; '
-                     f'known: input:K, mode:INSTRUMENT:MODE, '
+                     'known: input:K, control:NAME, mode:INSTRUMENT:MODE, '
                      f'{", ".join(TRIGGERS)}, '
-                     f'{", ".join(list(CONTINUOUS)[1:])}')
+                     f'{", ".join(list(CONTINUOUS)[2:])}')
   return Binding(name)
 
 
@@ -246,7 +254,7 @@ class MidiControlInput:
       return [osc_control.Command(name, args)]
     name, args = CONTINUOUS[binding.action]
     return [osc_control.Command(
-        name, args(value / 127.0, binding.index, self.optimise_every_max))]
+        name, args(value / 127.0, binding, self.optimise_every_max))]
 
   def on_message(self, message) -> None:
     """Handles one incoming MIDI message (thread-safe, never raises)."""
@@ -324,6 +332,7 @@ def describe(bindings: Dict[Control, Binding]) -> str:
   lines = []
   for (kind, number), binding in sorted(bindings.items()):
     action = {'input': f'input:{binding.index}',
+              'control': ':'.join(('control',) + binding.args),
               'mode': ':'.join(('mode',) + binding.args)}.get(binding.action,
                                                               binding.action)
     lines.append(f'{names[kind]}{number} -> {action}')

@@ -22,6 +22,8 @@ address                     args   meaning
 /drums/reset                       reset the beat agent's model and memory
 /drums/save                 s      save model + memory to a path
 /drums/load                 s      load model + memory from a path
+/drums/control              s f    a 0-1 control input that synth values
+                                   follow (mousex, mousey)
 /tempo                      f      tempo in bpm, [1, 1000]
 /stop                              end the session (after this tick)
 /carl/reward                f      player reward (+ like, - dislike), scaled
@@ -89,6 +91,11 @@ def _bpm(args):
       f'bpm must be in [1, 1000], got {args[0]}')
 
 
+def _unit_value(args):
+  return None if 0 <= args[1] <= 1 else (
+      f'value must be in [0, 1], got {args[1]}')
+
+
 def _index_at_least_zero(args):
   return None if args[0] >= 0 else f'index must be >= 0, got {args[0]}'
 
@@ -118,6 +125,8 @@ ADDRESS_TABLE: Dict[str, AddressSpec] = {
     '/drums/reset': AddressSpec('', 'reset the beat agent model and memory'),
     '/drums/save': AddressSpec('s', 'save the beat agent to a path'),
     '/drums/load': AddressSpec('s', 'load the beat agent from a path'),
+    '/drums/control': AddressSpec('sf', 'set a 0-1 control input (mousex)',
+                                  _unit_value),
     '/tempo': AddressSpec('f', 'tempo in bpm', _bpm),
     '/stop': AddressSpec('', 'end the session'),
     '/carl/reward': AddressSpec('f', 'player reward (+/-)'),

@@ -1,9 +1,11 @@
 """Mouse pad and joystick input for CARL, through pygame (SDL).
 
 :class:`PadInput` opens a small window, the "pad": the pointer's position in
-it is CARL's input x (left 0 -> right 1) and y (bottom 0 -> top 1); the left
-button is "like" (reward +1), the right button "dislike" (reward -1), and keys
-run the other verbs (:data:`KEYS`). Joystick axes are inputs too (axis k ->
+it is x (left 0 -> right 1) and y (bottom 0 -> top 1): CARL's inputs 0 and 1,
+or in a drum session the ``mousex``/``mousey`` controls that synth values
+like ``cut_mousex`` follow (:data:`POINTER_COMMANDS`). The left button is
+"like" (reward +1), the right button "dislike" (reward -1), and keys run the
+other verbs (:data:`KEYS`). Joystick axes are inputs too (axis k ->
 input ``joystick_axis_base + k``, -1..1 mapped to 0..1) and its buttons are
 verbs (:data:`JOYSTICK_BUTTONS`). Events become the same
 :class:`osc_control.Command` objects OSC and MIDI produce, queued for the
@@ -22,7 +24,7 @@ import logging
 import os
 import queue
 import threading
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from sonification import osc_control
 
@@ -48,6 +50,14 @@ MOUSE_BUTTONS: Dict[int, Tuple[str, tuple]] = {
 # SDL video drivers that draw nowhere; SDL falls back to them without a
 # display. Chosen explicitly (SDL_VIDEODRIVER, e.g. in tests) they are fine.
 HEADLESS_DRIVERS = ('offscreen', 'dummy')
+# Where the pointer goes: pointer target -> command name and args per axis
+# (axis 0 = x, 1 = y; value in [0, 1]).
+POINTER_COMMANDS: Dict[str, Callable[[int, float], 'osc_control.Command']] = {
+    'carl': lambda axis, value: osc_control.Command('carl/input_at',
+                                                    (axis, value)),
+    'drums': lambda axis, value: osc_control.Command(
+        'drums/control', (('mousex', 'mousey')[axis], value)),
+}
 HELP = ('left click: like    right click: dislike',
         'a/c: randomise actor/critic   m: clear memory   s/l: save/load')
 
@@ -65,6 +75,8 @@ class PadInput:
     window_size: pad size in pixels (width, height); None: no window
       (joystick only).
     joystick_axis_base: input index of joystick axis 0.
+    pointer: where the pointer goes, a key of :data:`POINTER_COMMANDS`
+      ('carl': inputs 0 and 1; 'drums': the mousex/mousey controls).
     poll_hz: event polling rate of :meth:`start`'s thread, Hz.
     max_queue: commands beyond this wait are dropped (counted).
 
@@ -78,17 +90,21 @@ class PadInput:
 
   def __init__(self, input_size: int,
                window_size: Optional[Tuple[int, int]] = (360, 360),
-               joystick_axis_base: int = 0, poll_hz: float = 200.0,
-               max_queue: int = 10_000):
+               joystick_axis_base: int = 0, pointer: str = 'carl',
+               poll_hz: float = 200.0, max_queue: int = 10_000):
     if input_size < 1 or poll_hz <= 0 or joystick_axis_base < 0:
       raise ValueError(f'input_size ({input_size}) and poll_hz ({poll_hz}) '
                        f'must be positive, joystick_axis_base '
                        f'({joystick_axis_base}) >= 0')
+    if pointer not in POINTER_COMMANDS:
+      raise ValueError(f'pointer must be one of {sorted(POINTER_COMMANDS)}, '
+                       f'got {pointer!r}')
     if window_size is not None and min(window_size) < 2:
       raise ValueError(f'window_size must be at least 2x2, got {window_size}')
     self.input_size = input_size
     self.window_size = None if window_size is None else tuple(window_size)
     self.joystick_axis_base = joystick_axis_base
+    self.pointer_target = pointer
     self.poll_hz = poll_hz
     self.commands: 'queue.Queue[osc_control.Command]' = queue.Queue(
         maxsize=max_queue)
@@ -129,7 +145,10 @@ class PadInput:
       x = event.pos[0] / (width - 1)
       y = 1.0 - event.pos[1] / (height - 1)  # up is more.
       self.pointer = (_clip01(x), _clip01(y))
-      return self._input(0, x) + self._input(1, y)
+      # CARL's inputs stop at input_size; the drum controls are always two.
+      axes = 2 if self.pointer_target == 'drums' else min(2, self.input_size)
+      return [POINTER_COMMANDS[self.pointer_target](axis, self.pointer[axis])
+              for axis in range(axes)]
     if kind == pg.MOUSEBUTTONDOWN and event.button in MOUSE_BUTTONS:
       return [osc_control.Command(*MOUSE_BUTTONS[event.button])]
     if kind == pg.KEYDOWN:

@@ -87,25 +87,36 @@ class MelodyStreamTest(absltest.TestCase):
 
 class DrumAdapterTest(absltest.TestCase):
 
-  def test_hits_to_gm_drum_notes(self):
-
-    class FakeDrums:
-
-      def on_tick(self, index):
-        return [('kick', 120)] if index % 2 == 0 else [('snare', 90)]
-
-      def set_mode(self, instrument, mode):
-        pass
-
+  def test_drums_and_synth_lines_with_their_controls(self):
+    # No learn/predict statement: no agent, no TF.
+    session = drum_live.make_drum_session(
+        'kick*2;\nlead*2 1 60,64 cut_mousex res70 env30;')
     rec = sinks.RecordingSink()
-    adapter = drum_live.DrumLiveApp(FakeDrums(), rec)
-    for i in range(2):
-      adapter.on_tick(clock_lib.Tick(i, 0, i, i / 8, i * 0.2, i * 0.2, 150))
-    # kick (36) at tick 0, released at tick 1 when the snare (38) strikes.
-    self.assertEqual(rec.events, [('note_on', 0.0, 36, 120, 9),
-                                  ('note_off', 0.2, 36, 9),
-                                  ('note_on', 0.2, 38, 90, 9)])
-    self.assertEqual(list(adapter.handlers()), ['drums/mode'])
+    adapter = drum_live.DrumLiveApp(session, rec)
+    handlers = adapter.handlers()
+    handlers['drums/control']('mousex', 0.5)  # the pad's pointer x.
+    for i in range(5):  # 120 bpm, 8 ticks per bar: 0.25 s per tick.
+      adapter.on_tick(clock_lib.Tick(i, 0, i, i / 8, i * 0.25, i * 0.25,
+                                     120))
+    # Lead: GM program 81 (80 0-based) on channel 0; each note half a bar
+    # (4 ticks); cut follows mousex: 50 -> round(127 * .5) = 64 on CC 74,
+    # res 70 -> round(88.9) = 89 on CC 71, env 30 -> round(38.1) = 38 on
+    # CC 72. Kick: note 36 on channel 9, one tick long.
+    self.assertEqual(rec.events, [
+        ('program', 0.0, 80, 0), ('program', 0.0, 38, 1),
+        ('note_on', 0.0, 36, 100, 9),
+        ('cc', 0.0, 74, 64, 0), ('cc', 0.0, 71, 89, 0), ('cc', 0.0, 72, 38, 0),
+        ('note_on', 0.0, 60, 100, 0),
+        ('note_off', 0.25, 36, 9),
+        ('note_off', 1.0, 60, 0),
+        ('note_on', 1.0, 36, 100, 9),
+        ('cc', 1.0, 74, 64, 0), ('cc', 1.0, 71, 89, 0), ('cc', 1.0, 72, 38, 0),
+        ('note_on', 1.0, 64, 100, 0)])
+    self.assertCountEqual(handlers, [
+        'drums/mode', 'drums/program', 'drums/reset', 'drums/save',
+        'drums/load', 'drums/control'])
+    with self.assertRaisesRegex(ValueError, 'set_control'):
+      handlers['drums/control']('mousez', 0.5)
 
 
 if __name__ == '__main__':

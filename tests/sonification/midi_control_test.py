@@ -46,6 +46,7 @@ class MidiMapTest(absltest.TestCase):
         ('cc1=input:0,cc1=noise', 'bound twice'),
         ('note36=mode:snare:sing', 'mode needs an instrument'),
         ('note36=mode::learn', 'mode needs an instrument'),
+        ('cc74=control:', 'control needs a name'),
     ]:
       with self.assertRaisesRegex(ValueError, error, msg=spec):
         midi_control.parse_midi_map(spec, input_size=3)
@@ -97,17 +98,19 @@ class ToCommandsTest(absltest.TestCase):
   def test_drum_modes_and_reset(self):
     bindings = midi_control.parse_midi_map(
         'note36=mode:snare:learn,note37=mode:snare:predict,'
-        'cc20=mode:kick:off,note38=drums_reset', input_size=3)
+        'cc20=mode:kick:off,note38=drums_reset,cc74=control:mousex',
+        input_size=3)
     self.assertIn('note37 -> mode:snare:predict',
                   midi_control.describe(bindings))
     midi = midi_control.MidiControlInput(bindings)
     self.assertEqual(
         [midi.to_commands(m) for m in (_note(36), _note(37), _cc(20, 127),
-                                       _note(38))],
+                                       _note(38), _cc(74, 127))],
         [[Command('drums/mode', ('snare', 'learn'))],
          [Command('drums/mode', ('snare', 'predict'))],
          [Command('drums/mode', ('kick', 'off'))],
-         [Command('drums/reset', ())]])
+         [Command('drums/reset', ())],
+         [Command('drums/control', ('mousex', 1.0))]])
 
   def test_unmapped_and_counted(self):
     for message in (_cc(7, 100), _note(61), mido.Message('pitchwheel'),

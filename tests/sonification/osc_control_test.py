@@ -18,6 +18,7 @@ VALID = [
     ('/drums/reset', [], ()),
     ('/drums/save', ['/tmp/a'], ('/tmp/a',)),
     ('/drums/load', ['/tmp/a'], ('/tmp/a',)),
+    ('/drums/control', ['mousex', 0.25], ('mousex', 0.25)),
     ('/tempo', [132], (132.0,)),
     ('/stop', [], ()),
     ('/carl/reward', [-1.0], (-1.0,)),
@@ -66,6 +67,8 @@ class ValidateTest(absltest.TestCase):
       osc_control.validate('/drums/mode', ('snare', 'sing'))
     with self.assertRaisesRegex(ValueError, 'bpm must be in'):
       osc_control.validate('/tempo', (0.0,))
+    with self.assertRaisesRegex(ValueError, r'value must be in \[0, 1\]'):
+      osc_control.validate('/drums/control', ('mousex', 1.5))
     with self.assertRaisesRegex(ValueError, 'index must be >= 0'):
       osc_control.validate('/carl/input_at', (-1, 0.5))
     with self.assertRaisesRegex(KeyError, 'unknown OSC address'):

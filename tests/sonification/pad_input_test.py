@@ -49,6 +49,17 @@ class EventToCommandsTest(absltest.TestCase):
                                                  pos=(5, 5))),
                      [Command('carl/input_at', (0, 0.5))])
 
+  def test_pointer_drives_the_drum_controls(self):
+    pad = pad_input.PadInput(input_size=1, window_size=(101, 101),
+                             pointer='drums')
+    # x = 75 / 100, y = 1 - 75 / 100 = 0.25.
+    self.assertEqual(pad.event_to_commands(Event(pygame.MOUSEMOTION,
+                                                 pos=(75, 75))),
+                     [Command('drums/control', ('mousex', 0.75)),
+                      Command('drums/control', ('mousey', 0.25))])
+    with self.assertRaisesRegex(ValueError, 'pointer must be one of'):
+      pad_input.PadInput(input_size=1, pointer='synth')
+
   def test_keys(self):
     pad = pad_input.PadInput(input_size=3)
     for key, name in [(pygame.K_a, 'carl/randomise_actor'),
