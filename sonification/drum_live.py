@@ -59,14 +59,18 @@ class DrumLiveApp:
     self.sink = sink
     self.ticks_per_bar = ticks_per_bar
     self.notes = sinks_lib.NoteScheduler(sink)
-    for synth, channel in SYNTH_CHANNELS.items():
-      sink.program_change(session_output.SYNTH_PROGRAMS[synth], channel)
+    self._programs_sent = False
     # Build and trace the agents now, not on the clock's first tick.
     warm_up = getattr(session, 'warm_up', None)
     if warm_up:
       warm_up()
 
   def on_tick(self, tick) -> None:
+    if not self._programs_sent:  # at the first tick's time, on its clock.
+      self._programs_sent = True
+      for synth, channel in SYNTH_CHANNELS.items():
+        self.sink.program_change(session_output.SYNTH_PROGRAMS[synth],
+                                 channel, tick.time_s)
     self.notes.advance(tick.index, tick.time_s)
     record = self.session.step(tick.index)
     for hit in record.hits:

@@ -23,6 +23,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from rl_tuner import paths
 from sonification import carl_hparams
 from sonification import carl_session
 from sonification import clock as clock_lib
@@ -188,6 +189,9 @@ def main(argv):
     raise app.UsageError('give exactly one of --program, --melody, --carl')
   if FLAGS.midi_clock and not FLAGS.midi_in:
     raise app.UsageError('--midi_clock needs --midi_in=PORT')
+  # Relative paths are the user's (bazel run's working dir), not runfiles'.
+  for name in ('program', 'checkpoint', 'state_dir', 'wav_out'):
+    setattr(FLAGS, name, paths.resolve_user_path(getattr(FLAGS, name)))
   try:
     hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
     sink = live_session.open_sinks(live_session.SinkConfig(

@@ -426,11 +426,16 @@ class WavSink(Sink):
                        int(channel)))
 
   def render(self) -> np.ndarray:
-    """The audio so far, float32 ``[samples, 2]`` in [-1, 1]."""
+    """The audio so far, float32 ``[samples, 2]`` in [-1, 1].
+
+    Time 0 of the audio is the first note-on; control and program changes
+    sent before it (e.g. at setup, before the clock started) apply at 0.
+    """
     notes = sorted(self.notes, key=lambda n: (n[0], n[1] == 'on'))
+    starts = [n[0] for n in notes if n[1] == 'on']
     if notes:
-      t0 = notes[0][0]
-      notes = [(n[0] - t0,) + n[1:] for n in notes]
+      t0 = starts[0] if starts else notes[0][0]
+      notes = [(max(0.0, n[0] - t0),) + n[1:] for n in notes]
     duration = (notes[-1][0] if notes else 0.0) + self.tail_s
     return RENDERERS[self.synth](notes, duration, self.sample_rate,
                                  self.soundfont)
@@ -445,6 +450,7 @@ class WavSink(Sink):
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix='.wav', dir=directory)
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; a WAV is an ordinary file.
     try:
       soundfile.write(tmp, audio, self.sample_rate, subtype='PCM_16')
       os.replace(tmp, self.path)

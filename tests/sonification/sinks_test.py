@@ -158,6 +158,17 @@ class AudioSinkTest(absltest.TestCase):
     self.assertGreater(np.abs(rendered[1]).max(), 0.01)
     self.assertLess(np.abs(rendered[2]).max(), 0.001)
 
+  def test_wav_starts_at_the_first_note(self):
+    # A program change at setup (time 0) and notes on a monotonic clock
+    # (t = 5000 s): the audio spans the notes (0.5 s + 0.5 s tail), not
+    # 5000 s (which would be a 0.9 GB file at 22050 Hz).
+    sink = sinks.WavSink('/unused.wav', synth='sine', sample_rate=8000,
+                         tail_s=0.5)
+    sink.program_change(80, 0, time_s=0.0)
+    sink.note_on(60, 100, 0, time_s=5000.0)
+    sink.note_off(60, 0, time_s=5000.5)
+    self.assertEqual(sink.render().shape, (8000, 2))
+
   def test_unknown_synth(self):
     with self.assertRaisesRegex(ValueError, 'unknown synth'):
       sinks.WavSink('/tmp/x.wav', synth='theremin')
