@@ -17,7 +17,7 @@ import datetime
 import os
 import re
 import time
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -188,6 +188,42 @@ def targets_report(results: Dict[str, Dict[str, float]]) -> str:
   return '\nQuality targets (issue 4):\n\n' + '\n'.join(lines) + '\n'
 
 
+def seed_report(results: Dict[str, Dict[str, float]]) -> str:
+  """Markdown table of the quality targets across seeds, per algorithm.
+
+  Models are grouped by their 'algorithm' (e.g. 'q', 'q_seed1', 'q_seed2'
+  are the Q group); algorithms with fewer than two models are left out.
+  For each RL_TARGETS metric and the mean log p: mean, min-max, and how many
+  seeds meet the target.
+
+  Returns:
+    The section text ('' when no algorithm has two or more models).
+  """
+  groups = collections.defaultdict(list)
+  for r in results.values():
+    if r.get('algorithm') in ('q', 'psi', 'g'):
+      groups[r['algorithm']].append(r)
+  groups = {a: rs for a, rs in groups.items() if len(rs) > 1}
+  if not groups:
+    return ''
+  lines = ['', 'Across seeds (mean, min-max, seeds meeting the target):', '',
+           '| algorithm | seeds | ' + ' | '.join(
+               f'{m} ({"<=" if k == "max" else ">="} {b})'
+               for m, k, b in RL_TARGETS) +
+           f' | mean_log_p_note_rnn (>= {PURE_RL_LOG_P}) |',
+           '|' + '---|' * (len(RL_TARGETS) + 3)]
+  for algorithm, rs in groups.items():
+    row = [algorithm, str(len(rs))]
+    for metric, kind, bound in RL_TARGETS + (
+        ('mean_log_p_note_rnn', 'min', PURE_RL_LOG_P),):
+      values = np.array([r[metric] for r in rs], np.float64)
+      met = int(np.sum(values <= bound if kind == 'max' else values >= bound))
+      row.append(f'{_fmt(float(values.mean()))} ({_fmt(float(values.min()))}'
+                 f'-{_fmt(float(values.max()))}), {met}/{len(rs)}')
+    lines.append('| ' + ' | '.join(row) + ' |')
+  return '\n'.join(lines) + '\n'
+
+
 def write_text(path: str, text: str) -> str:
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   tmp = path + '.tmp'
@@ -198,11 +234,21 @@ def write_text(path: str, text: str) -> str:
 
 
 def write_outputs(results: Dict[str, Dict[str, float]], output_dir: str,
-                  command: str = '') -> Dict[str, str]:
-  """Writes eval.json, table.md and comparison.png into ``output_dir``."""
+                  command: str = '',
+                  table_models: Optional[List[str]] = None) -> Dict[str, str]:
+  """Writes eval.json, table.md and comparison.png into ``output_dir``.
+
+  Args:
+    results: model name -> evaluate() result; all go to eval.json.
+    output_dir: where the files go.
+    command: the command line, quoted in the table's header.
+    table_models: the models of the main table, the targets report and the
+      figure (default: all); the seed report (:func:`seed_report`) covers all.
+  """
   from rl_tuner import figures  # pylint: disable=g-import-not-at-top
   stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
       '%Y-%m-%d %H:%M UTC')
+  shown = {name: results[name] for name in (table_models or results)}
   header = (f'Evaluation of {next(iter(results.values()))["num_compositions"]}'
             f' sampled compositions per model ({stamp}).\n'
             + (f'Command: `{command}`\n' if command else ''))
@@ -210,14 +256,14 @@ def write_outputs(results: Dict[str, Dict[str, float]], output_dir: str,
       'json': rl_tuner_runner._write_json(  # pylint: disable=protected-access
           os.path.join(output_dir, 'eval.json'), results),
       'table': write_text(os.path.join(output_dir, 'table.md'),
-                          markdown_table(results, header) +
-                          targets_report(results)),
+                          markdown_table(shown, header) +
+                          targets_report(shown) + seed_report(results)),
   }
   paper_metrics = sorted({k for col in statistics.PAPER_TABLE_1.values()
                           for k in col})
-  paper = {name: paper_column(name) or {} for name in results}
+  paper = {name: paper_column(name) or {} for name in shown}
   paths['figure'] = figures.plot_metric_comparison(
-      results, paper, paper_metrics,
+      shown, paper, paper_metrics,
       os.path.join(output_dir, 'comparison.png'))
   return paths
 

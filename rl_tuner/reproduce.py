@@ -1,6 +1,7 @@
 r"""Reproduces the paper's Table 1 end to end from the shipped Note RNN.
 
   bazel run //rl_tuner:reproduce -- --output_dir=out/reproduce
+  bazel run //rl_tuner:reproduce -- --seeds=0,1,2   # spread across seeds
 
 Trains Q, Psi and G for --num_steps (paper: 1,000,000) with the paper's
 settings (rl_tuner_hparams.CONFIGS['paper']: discount 0.5, minibatch 32 every
@@ -9,7 +10,11 @@ settings (rl_tuner_hparams.CONFIGS['paper']: discount 0.5, minibatch 32 every
 the evaluation's), evaluates --num_compositions (paper: 100,000) sampled
 compositions of each and of the untuned Note RNN, and writes the table (with
 the command and the date) to --table_path (default docs/rl_tuner_table_1.md).
-Training runs resume if interrupted (run the same command again).
+With several --seeds, every algorithm is trained once per seed (OUT/q for the
+first seed, OUT/q_seed1 ... for the others); the main table shows the first
+seed and a section below it gives each target's mean, min-max and the number
+of seeds meeting it. Training runs resume if interrupted (run the same
+command again).
 """
 
 import os
@@ -54,7 +59,8 @@ _TABLE_PATH = flags.DEFINE_string(
     'table_path', 'docs/rl_tuner_table_1.md',
     'Where the Markdown table is written (relative to the working dir: the '
     'repository root under bazel run from it).')
-_SEED = flags.DEFINE_integer('seed', 0, 'Random seed.')
+_SEEDS = flags.DEFINE_list('seeds', ['0'], 'Training seeds; the first also '
+                           'seeds the evaluation\'s sampling.')
 
 
 def main(argv):
@@ -68,38 +74,52 @@ def main(argv):
     base = rl_tuner_hparams.parse_hparams(_HPARAMS.value, base=base)
     for algorithm in _ALGORITHMS.value:
       rl_tuner_hparams.parse_hparams(f'algorithm={algorithm}', base=base)
+    seeds = [int(s) for s in _SEEDS.value]
   except ValueError as e:
-    raise app.UsageError(f'--hparams/--algorithms: {e}') from e
+    raise app.UsageError(f'--hparams/--algorithms/--seeds: {e}') from e
+  if not seeds or len(set(seeds)) != len(seeds):
+    raise app.UsageError(f'--seeds must be distinct integers, got '
+                         f'{_SEEDS.value}')
   out = paths.resolve_user_path(_OUTPUT_DIR.value)
   note_rnn_dir = paths.resolve_user_path(_NOTE_RNN_DIR.value)
   primer = (midi_io.load_primer_actions(
       paths.resolve_user_path(_MIDI_PRIMER.value))
             if base.priming == 'midi' else None)
   checkpoints = {'note_rnn': note_rnn_dir}
-  for algorithm in _ALGORITHMS.value:
-    start = time.time()
-    hparams = rl_tuner_hparams.parse_hparams(
-        f'algorithm={algorithm},seed={_SEED.value}', base=base)
-    agent = rl_tuner_lib.RLTuner.from_note_rnn_checkpoint(
-        hparams, note_rnn_dir, primer)
-    steps = _NUM_STEPS.value
-    config = rl_tuner_runner.RunnerConfig(
-        num_steps=steps, log_every=max(steps // 10, 1),
-        summary_every=max(steps // 100, 1), eval_every=max(steps // 5, 1),
-        checkpoint_every=max(steps // 5, 1))
-    rl_tuner_runner.RLTunerRunner(agent, os.path.join(out, algorithm),
-                                  config).run()
-    logging.info('%s trained in %.0f s', algorithm, time.time() - start)
-    checkpoints[algorithm] = os.path.join(out, algorithm)
+  for seed in seeds:
+    for algorithm in _ALGORITHMS.value:
+      name = algorithm if seed == seeds[0] else f'{algorithm}_seed{seed}'
+      checkpoints[name] = _train(base, algorithm, seed, note_rnn_dir, primer,
+                                 os.path.join(out, name))
   results = evaluation.evaluate_checkpoints(
-      checkpoints, _NUM_COMPOSITIONS.value, _SEED.value)
+      checkpoints, _NUM_COMPOSITIONS.value, seeds[0])
   command = ' '.join(['reproduce'] + sys.argv[1:])
-  written = evaluation.write_outputs(results, os.path.join(out, 'eval'),
-                                     command=command)
+  written = evaluation.write_outputs(
+      results, os.path.join(out, 'eval'), command=command,
+      table_models=['note_rnn'] + list(_ALGORITHMS.value))
   with open(written['table']) as f:
     table = f.read()
   evaluation.write_text(paths.resolve_user_path(_TABLE_PATH.value), table)
   print(table)
+
+
+def _train(base, algorithm: str, seed: int, note_rnn_dir: str, primer,
+           run_dir: str) -> str:
+  """Trains (or resumes) one algorithm with one seed; returns run_dir."""
+  start = time.time()
+  hparams = rl_tuner_hparams.parse_hparams(
+      f'algorithm={algorithm},seed={seed}', base=base)
+  agent = rl_tuner_lib.RLTuner.from_note_rnn_checkpoint(
+      hparams, note_rnn_dir, primer)
+  steps = _NUM_STEPS.value
+  config = rl_tuner_runner.RunnerConfig(
+      num_steps=steps, log_every=max(steps // 10, 1),
+      summary_every=max(steps // 100, 1), eval_every=max(steps // 5, 1),
+      checkpoint_every=max(steps // 5, 1))
+  rl_tuner_runner.RLTunerRunner(agent, run_dir, config).run()
+  logging.info('%s (seed %d) trained in %.0f s', algorithm, seed,
+               time.time() - start)
+  return run_dir
 
 
 if __name__ == '__main__':

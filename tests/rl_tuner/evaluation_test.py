@@ -53,6 +53,27 @@ class EvaluationTest(absltest.TestCase):
     # g's -2.5 is below q's and psi's -2.0.
     self.assertIn('highest log p of the tuned models: NO (q does)', report)
 
+  def test_seed_report(self):
+    def run(repeated, motif, algorithm='q'):
+      return {'notes_excessively_repeated_pct': repeated,
+              'notes_not_in_key_pct': 0.2, 'starting_with_tonic_pct': 90.0,
+              'leaps_resolved_pct': 95.0, 'notes_in_motif_pct': motif,
+              'mean_log_p_note_rnn': -2.0, 'algorithm': algorithm}
+    report = evaluation.seed_report({
+        'note_rnn': {'algorithm': 'note_rnn'},
+        'q': run(0.01, 76.0), 'q_seed1': run(0.03, 74.0),
+        'q_seed2': run(0.02, 72.0), 'g': run(0.0, 70.0, 'g')})
+    lines = report.splitlines()
+    self.assertIn('| algorithm | seeds | notes_excessively_repeated_pct (<= '
+                  '0.02) |', lines[3])
+    # Q repeated: mean (0.01 + 0.03 + 0.02) / 3 = 0.02, 2 of 3 <= 0.02;
+    # motif: mean 74, 1 of 3 >= 75.7. g has one seed: no row.
+    self.assertEqual(lines[5:], [
+        '| q | 3 | 0.02 (0.01-0.03), 2/3 | 0.2 (0.2-0.2), 3/3 | '
+        '90 (90-90), 3/3 | 95 (95-95), 3/3 | 74 (72-76), 1/3 | '
+        '-2 (-2--2), 3/3 |'])
+    self.assertEqual(evaluation.seed_report({'q': run(0.0, 80.0)}), '')
+
   def test_evaluates_untuned_and_tuned_models(self):
     tmp = self.create_tempdir().full_path
     note_rnn_dir = testing_utils.make_tiny_note_rnn(os.path.join(tmp, 'rnn'))
