@@ -115,10 +115,15 @@ class BeatAgentTest(tf.test.TestCase):
     for w0, w1 in zip(before, agent.model.get_weights()):
       self.assertAllEqual(w0, w1)
     self.assertEmpty(agent.memory)
+    cold = beat_agent.BeatAgent(HParams(seed=3))  # same seed, no warm-up.
     for i in range(12):  # No tracing after warm-up.
       agent.tick(i % 8, i % 2, (i // 2) % 2, 'learn')
+      cold.tick(i % 8, i % 2, (i // 2) % 2, 'learn')
     self.assertEqual(agent.tracing_counts(),
                      {'q_values': 1, 'learn': 1, 'act_learn': 1})
+    # The warm-up ran each graph once and put every variable back: learning
+    # afterwards is exactly that of an agent that never warmed up.
+    self.assertAllClose(agent.losses, cold.losses, rtol=0, atol=0)
 
   def test_save_load_round_trip(self):
     agent = beat_agent.BeatAgent(HParams(seed=1))
