@@ -287,6 +287,11 @@ class CarlSession:
     self.rewards_stored = int(meta.get('rewards_stored', 0))
     self._publish_actor()
 
+  def status(self) -> dict:
+    """For the live display: memory size, rewards, DDPG steps, losses."""
+    return dict(memory=len(self.memory), rewards=self.rewards_stored,
+                optimisations=self.optimisations, **self.losses)
+
   def handlers(self) -> Dict[str, Callable]:
     """OSC command name -> method, for osc_control.CommandRouter."""
     return {

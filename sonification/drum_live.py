@@ -60,6 +60,7 @@ class DrumLiveApp:
     self.ticks_per_bar = ticks_per_bar
     self.notes = sinks_lib.NoteScheduler(sink)
     self._programs_sent = False
+    self._losses: Dict[str, list] = {}  # instrument -> this bar's losses.
     # Build and trace the agents now, not on the clock's first tick.
     warm_up = getattr(session, 'warm_up', None)
     if warm_up:
@@ -73,6 +74,8 @@ class DrumLiveApp:
                                  channel, tick.time_s)
     self.notes.advance(tick.index, tick.time_s)
     record = self.session.step(tick.index)
+    for instrument, loss in record.losses.items():
+      self._losses.setdefault(instrument, []).append(loss)
     for hit in record.hits:
       pitch = sinks_lib.GM_DRUM_NOTES.get(hit.instrument)
       if pitch is not None:
@@ -88,6 +91,13 @@ class DrumLiveApp:
       length = max(1, int(round(note.duration * self.ticks_per_bar)))
       self.notes.play(tick.index, tick.time_s, note.pitch,
                       int(max(1, min(127, note.velocity))), channel, length)
+
+  def status(self) -> dict:
+    """For the live display: modes and each agent's mean loss since the
+    last call (the agents' learning curve, bar by bar)."""
+    losses = {k: sum(v) / len(v) for k, v in self._losses.items() if v}
+    self._losses = {}
+    return dict(modes=dict(self.session.modes), loss=losses)
 
   def handlers(self) -> Dict[str, Callable]:
     verbs = {'drums/mode': 'set_mode', 'drums/program': 'set_program',

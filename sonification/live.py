@@ -70,6 +70,8 @@ flags.DEFINE_string('audio', '', 'play through the sound card with this '
                     'coreaudio); empty: no live audio')
 flags.DEFINE_string('wav_out', '', 'render the notes to this WAV at the end')
 flags.DEFINE_string('state_dir', '/tmp/rl_tuner_live', 'CARL save/restore dir')
+flags.DEFINE_integer('status_bars', 4, 'log the session\'s status (CARL '
+                     'rewards and losses, drum losses) every K bars (0 off)')
 flags.DEFINE_integer('autosave_bars', 4, 'CARL autosave every K bars (0 off)')
 flags.DEFINE_string('carl_hparams', '', 'CARL hparams overrides "a=1,b=2"')
 flags.DEFINE_enum('carl_learner', 'process', ['process', 'thread'],
@@ -208,8 +210,9 @@ def main(argv):
     raise
   if FLAGS.realtime:
     clock_lib.try_realtime_priority()
-  stats = live_session.LiveSession(the_app, tick_source, inputs).run(
-      num_ticks=FLAGS.ticks, duration_s=FLAGS.seconds)
+  stats = live_session.LiveSession(
+      the_app, tick_source, inputs, status_every_bars=FLAGS.status_bars).run(
+          num_ticks=FLAGS.ticks, duration_s=FLAGS.seconds)
   live_session.print_stats(stats)
   if FLAGS.wav_out and os.path.exists(FLAGS.wav_out):
     print(f'wrote {FLAGS.wav_out}')

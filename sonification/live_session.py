@@ -11,7 +11,10 @@ osc_control.Command, ``stats``, ``start()`` and ``close()``: the OSC server
        -> app.on_tick(tick)
 
 and adds the session verbs ``/tempo`` and ``/stop``. The tick source is a
-clock.Clock, or a clock.MidiClockFollower fed by MIDI in. Apps: the CARL session
+clock.Clock, or a clock.MidiClockFollower fed by MIDI in. An app with a
+``status() -> dict`` (CARL: memory, rewards, DDPG steps and losses; drums:
+modes and the mean learning loss of the bar) gets one log line every
+``status_every_bars`` bars: the live loss/reward display of a headless run. Apps: the CARL session
 (sonification.carl_session), the melody stream (sonification.melody_stream)
 and the drum session adapter (sonification.drum_live).
 """
@@ -19,7 +22,7 @@ and the drum session adapter (sonification.drum_live).
 import dataclasses
 import logging
 import sys
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 from sonification import osc_control
 from sonification import sinks as sinks_lib
@@ -78,10 +81,13 @@ class LiveSession:
       callback_errors; /tempo is offered when it has set_bpm).
     inputs: name ('osc', 'midi_in', 'pad') -> control input.
     max_commands_per_tick: bound on the commands run per tick, per input.
+    status_every_bars: log the app's status() every K bars (0: never).
+    log: the status line's logger (``log(text)``).
   """
 
   def __init__(self, app, clock, inputs: Optional[Dict[str, object]] = None,
-               max_commands_per_tick: int = 256):
+               max_commands_per_tick: int = 256, status_every_bars: int = 0,
+               log: Callable[[str], None] = logging.info):
     self.app = app
     self.clock = clock
     self.inputs = dict(inputs or {})
@@ -93,6 +99,15 @@ class LiveSession:
     if self.inputs:
       clock.add_callback(self._drain)
     clock.add_callback(app.on_tick)
+    self.status_every_bars = status_every_bars
+    self._log = log
+    if status_every_bars > 0 and hasattr(app, 'status'):
+      clock.add_callback(self._status)
+
+  def _status(self, tick) -> None:
+    if tick.step == 0 and tick.bar > 0 and (
+        tick.bar % self.status_every_bars == 0):
+      self._log(f'bar {tick.bar}: ' + format_status(self.app.status()))
 
   def _drain(self, tick) -> None:
     del tick
@@ -127,6 +142,18 @@ class LiveSession:
     for control_input in self.inputs.values():
       control_input.close()
     self.app.close()
+
+
+def format_status(status: dict) -> str:
+  """'key value' pairs, floats to 4 significant digits, nested dicts flat."""
+  parts = []
+  for key, value in status.items():
+    if isinstance(value, dict):
+      value = '{' + format_status(value) + '}'
+    elif isinstance(value, float):
+      value = f'{value:.4g}'
+    parts.append(f'{key} {value}')
+  return '  '.join(parts)
 
 
 def print_stats(stats: dict, out=sys.stdout) -> None:

@@ -87,6 +87,11 @@ class MelodyStream:
     self._position += 1
     return action
 
+  def status(self) -> dict:
+    """For the live display: compositions played, underruns, errors."""
+    return dict(compositions=self.compositions_played,
+                underruns=self.underruns, generator_errors=self.generator_errors)
+
   def on_tick(self, tick) -> Optional[int]:
     """Plays the next event; returns it (None on an underrun)."""
     self._last_time_s = tick.time_s

@@ -99,6 +99,8 @@ class SessionTest(tf.test.TestCase):
     self.assertAllClose(state['actions'][0], values[-1])
     with self.assertRaisesRegex(ValueError, 'needs 3 values'):
       session.set_input(1.0)
+    self.assertEqual(session.status(), dict(memory=1, rewards=1,
+                                            optimisations=0))
     session.set_input_at(1, 0.9)  # one component (a MIDI CC, a mouse axis).
     self.assertAllClose(session.input, [0.2, 0.9, 0.6])
     with self.assertRaisesRegex(IndexError, r'in \[0, 3\), got 3'):

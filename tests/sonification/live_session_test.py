@@ -58,6 +58,18 @@ class LiveSessionTest(absltest.TestCase):
     self.assertTrue(application.closed)
     self.assertEqual(stats['router']['handled'], 3)
 
+  def test_status_line_every_k_bars(self):
+    fake = clock_lib.FakeTime(0.0)
+    ck = clock_lib.Clock(bpm=150.0, time_fn=fake.time, sleep_fn=fake.sleep)
+    application = RecordingApp()
+    application.status = lambda: {'rewards': 3, 'loss': {'snare': 0.123456}}
+    lines = []
+    live_session.LiveSession(application, ck, status_every_bars=2,
+                             log=lines.append).run(num_ticks=41)
+    # 41 ticks of 8 per bar reach the downbeat of bar 5: lines at bars 2, 4.
+    self.assertEqual(lines, ['bar 2: rewards 3  loss {snare 0.1235}',
+                             'bar 4: rewards 3  loss {snare 0.1235}'])
+
   def test_open_sinks(self):
     self.assertEmpty(live_session.open_sinks(live_session.SinkConfig()).sinks)
     with self.assertRaisesRegex(ValueError, 'host:port'):
@@ -112,6 +124,7 @@ class DrumAdapterTest(absltest.TestCase):
         ('note_on', 1.0, 36, 100, 9),
         ('cc', 1.0, 74, 64, 0), ('cc', 1.0, 71, 89, 0), ('cc', 1.0, 72, 38, 0),
         ('note_on', 1.0, 64, 100, 0)])
+    self.assertEqual(adapter.status(), {'modes': {}, 'loss': {}})
     self.assertCountEqual(handlers, [
         'drums/mode', 'drums/program', 'drums/reset', 'drums/save',
         'drums/load', 'drums/control'])
