@@ -90,7 +90,8 @@ class MelodyStream:
   def status(self) -> dict:
     """For the live display: compositions played, underruns, errors."""
     return dict(compositions=self.compositions_played,
-                underruns=self.underruns, generator_errors=self.generator_errors)
+                underruns=self.underruns,
+                generator_errors=self.generator_errors)
 
   def on_tick(self, tick) -> Optional[int]:
     """Plays the next event; returns it (None on an underrun)."""

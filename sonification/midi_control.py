@@ -1,4 +1,4 @@
-"""MIDI in: controller messages become control commands; MIDI clock drives ticks.
+"""MIDI in: controller messages become control commands; MIDI clock, ticks.
 
 A MIDI map (:func:`parse_midi_map`) binds controls (``ccN``: control change
 N, ``noteN``: note N, any channel) to actions. :class:`MidiControlInput`
