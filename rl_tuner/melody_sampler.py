@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from rl_tuner import encoding
+from rl_tuner.algorithms import exploration
 
 PrimedState = collections.namedtuple(
     'PrimedState', ['prev_action', 'q_state', 'r_state', 'log_prior'])
@@ -164,9 +165,8 @@ class MelodySampler:
     for t in range(self.composition_length):
       def select(scores, t=t):
         if sample:
-          return tf.cast(tf.random.stateless_categorical(
-              scores / temperature, 1, seeds[t + 1])[:, 0], tf.int32)
-        return tf.argmax(scores, axis=-1, output_type=tf.int32)
+          return exploration.sample_softmax(scores, seeds[t + 1], temperature)
+        return exploration.greedy(scores)
       action, scores, log_p, state, _ = policy_step(
           self.policy, self.reward_rnn, self.scores_fn, state, select)
       actions.append(action)
