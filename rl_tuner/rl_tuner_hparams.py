@@ -30,6 +30,7 @@ import dataclasses
 from typing import Dict
 
 from rl_tuner import hparams_overrides
+from rl_tuner.rewards import reward_modes
 
 ALGORITHMS = ('q', 'psi', 'g', 'pure_rl')
 EXPLORATION_MODES = ('egreedy', 'boltzmann')
@@ -100,6 +101,10 @@ class RLTunerHParams:
       if value not in allowed:
         raise ValueError(f'RLTunerHParams.{name} must be one of '
                          f'{list(allowed)}, got {value!r}')
+    if self.reward_mode not in reward_modes.REWARD_MODES:
+      raise ValueError(f'RLTunerHParams.reward_mode must be one of '
+                       f'{sorted(reward_modes.REWARD_MODES)}, got '
+                       f'{self.reward_mode!r}')
     positive = ('replay_memory_size', 'minibatch_size', 'train_every',
                 'minibatch_multiplier', 'learning_rate', 'clip_gradient',
                 'boltzmann_temperature', 'num_compositions_in_parallel',
@@ -138,10 +143,6 @@ class RLTunerHParams:
 
   def to_dict(self) -> Dict[str, object]:
     return dataclasses.asdict(self)
-
-  def override(self, overrides: str) -> 'RLTunerHParams':
-    """A copy with ``"name=value,name=value"`` overrides applied."""
-    return parse_hparams(overrides, base=self)
 
 
 def parse_hparams(overrides: str,

@@ -28,7 +28,6 @@ from rl_tuner.algorithms import target_update
 keras = tf.keras
 
 TAU = 0.005  # MEMLNaut CARL soft target update rate.
-DISCOUNT = 0.95  # MEMLNaut CARL discount.
 ACTOR_HIDDEN = (10, 12)  # MEMLNaut CARL actor [in, 10, 12, out].
 CRITIC_HIDDEN = (10, 10)  # MEMLNaut CARL critic [in + out, 10, 10, 1].
 

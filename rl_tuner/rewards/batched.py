@@ -684,29 +684,12 @@ def music_theory_reward_per_step(
 # --- The simpler reward modes -------------------------------------------------
 
 
-def key_reward(compositions, actions, key: KeyConfig = C_MAJOR,
-               composition_length: int = mt.COMPOSITION_LENGTH) -> np.ndarray:
-  """``reward_key``: -1 for an action not in key. float32 [B]."""
-  x = _full(compositions, actions, composition_length)
-  return _tables(key).not_in_key_penalty[x[:, -1]].astype(np.float32)
-
-
 def key_distribute_prob_reward(compositions, actions, key: KeyConfig = C_MAJOR,
                                composition_length: int = mt.COMPOSITION_LENGTH
                                ) -> np.ndarray:
   """The 'key' mode (``reward_key_distribute_prob``). float32 [B]."""
   x = _full(compositions, actions, composition_length)
   return _tables(key).key_distribute[x[:, -1]].astype(np.float32)
-
-
-def tonic_reward(compositions, actions, key: KeyConfig = C_MAJOR,
-                 composition_length: int = mt.COMPOSITION_LENGTH
-                 ) -> np.ndarray:
-  """``reward_tonic``. float32 [B]."""
-  x = _full(compositions, actions, composition_length)
-  t = x.shape[1] - 1
-  return _tonic_reward(x[:, -1:], np.array([t]), key,
-                       composition_length)[:, 0].astype(np.float32)
 
 
 def penalize_repeating_reward(compositions, actions, key: KeyConfig = C_MAJOR,
@@ -726,15 +709,6 @@ def non_repeating_reward(compositions, actions, key: KeyConfig = C_MAJOR,
   penalty = penalize_repeating_reward(compositions, actions, key,
                                       composition_length)
   return np.where(penalty < 0, penalty, np.float32(0.1)).astype(np.float32)
-
-
-def penalize_autocorrelation_reward(
-    compositions, actions, key: KeyConfig = C_MAJOR,
-    composition_length: int = mt.COMPOSITION_LENGTH) -> np.ndarray:
-  """``reward_penalize_autocorrelation``. float32 [B]."""
-  del key
-  x = _full(compositions, actions, composition_length)
-  return autocorrelation_penalty(x, [x.shape[1]])[:, 0].astype(np.float32)
 
 
 def preferred_intervals_reward(compositions, actions, key: KeyConfig = C_MAJOR,

@@ -70,8 +70,6 @@ ADDS_NOTE_RNN_REWARD: Dict[str, bool] = {
     for mode in REWARD_MODES
 }
 
-DEFAULT_REWARD_MODE = 'music_theory_all'
-
 
 def get_reward_fn(mode: str) -> RewardFn:
   """The batched reward function of ``mode``.

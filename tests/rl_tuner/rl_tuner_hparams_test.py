@@ -30,6 +30,9 @@ class RLTunerHParamsTest(absltest.TestCase):
       H.parse_hparams('discount=1.5')
     with self.assertRaisesRegex(ValueError, 'unknown hyperparameter.*gamma'):
       H.parse_hparams('gamma=0.5')
+    with self.assertRaisesRegex(ValueError, "reward_mode must be one of .*"
+                                "got 'music_theory_al'"):
+      H.parse_hparams('reward_mode=music_theory_al')
     with self.assertRaisesRegex(ValueError, 'minibatch_size: expected int'):
       H.parse_hparams('minibatch_size=3.5')
     with self.assertRaisesRegex(ValueError, 'minibatch_multiplier=3'):

@@ -13,6 +13,7 @@ from rl_tuner import replay_memory
 from rl_tuner import rl_tuner
 from rl_tuner import rl_tuner_hparams
 from rl_tuner.algorithms import value_losses
+from rl_tuner.rewards import batched
 from tests.rl_tuner import testing_utils
 
 ALGORITHMS = ('q', 'psi', 'g', 'pure_rl')
@@ -126,9 +127,12 @@ class RLTunerTest(tf.test.TestCase, parameterized.TestCase):
     expected = np.take_along_axis(log_p[:, idx], seqs[:, idx + 1, None],
                                   2)[..., 0].sum(1)
     self.assertAllClose(result.note_rnn_reward, expected, rtol=1e-4)
+    # Independent path: r_MT of the whole compositions at once (not the
+    # step-by-step environment the agent's evaluation uses).
     self.assertAllClose(
         result.music_theory_reward,
-        agent.music_theory_rewards(result.compositions).sum(1))
+        batched.music_theory_reward_per_step(result.compositions).sum(1),
+        rtol=1e-5)
     self.assertAllClose(result.total_reward, result.note_rnn_reward +
                         2.0 * result.music_theory_reward, rtol=1e-5)
 
