@@ -33,9 +33,7 @@ import lark
 Fraction = fractions.Fraction
 
 DRUM_INSTRUMENTS = ('kick', 'snare', 'closedhat', 'openhat')
-SYNTHS = ('lead', 'bass')
 ROLES = ('play', 'source', 'learn', 'predict')
-EFFECTS = ('dist', 'amp', 'lpf', 'hpf')
 MOUSE_CONTROLS = ('mousex', 'mousey')
 DEFAULT_BPM = 120
 BPM_RANGE = (20, 400)  # Beats per minute accepted by ``bpm N;``.
@@ -191,10 +189,6 @@ class Program:
     """Drum statements, optionally only those with ``role``."""
     return tuple(s for s in self.statements if isinstance(s, DrumStatement)
                  and (role is None or s.role == role))
-
-  def synths(self) -> Tuple[SynthStatement, ...]:
-    return tuple(s for s in self.statements
-                 if isinstance(s, SynthStatement))
 
 
 def _error(token: lark.Token, message: str, expected=()) -> ParseError:

@@ -226,9 +226,3 @@ class ProgramSchedule:
 def tick_seconds(bpm: float, ticks_per_bar: int = TICKS_PER_BAR) -> float:
   """Length of a tick in seconds: a bar is 4 beats (150 bpm -> 0.2 s)."""
   return 60.0 / bpm * BEATS_PER_BAR / ticks_per_bar
-
-
-def grids_by_instrument(bar: BarSchedule) -> Dict[str, Tuple[int, ...]]:
-  """Latched hits per drum instrument present in the bar (any role)."""
-  return {name: bar.grid(name) for name in
-          sorted({h.instrument for h in bar.drum_hits})}

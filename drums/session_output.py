@@ -38,15 +38,13 @@ def _tmp_path(path: str) -> str:
 
 
 def to_note_sequence(records: Sequence, bpm: float,
-                     ticks_per_bar: int = schedule.TICKS_PER_BAR,
-                     synth_value=float):
+                     ticks_per_bar: int = schedule.TICKS_PER_BAR):
   """The session's records as a NoteSequence.
 
   Args:
     records: drums.session.TickRecord, in order.
     bpm: tempo (quarter notes per minute); a bar is 4 beats.
     ticks_per_bar: the tick grid of the records.
-    synth_value: maps a synth cut/res/env value to 0-100 (for 'mousex').
 
   Returns:
     A note_seq.NoteSequence.

@@ -154,9 +154,6 @@ class ToggleDQNAgent:
     obs = np.asarray(observation, np.float32)[None, :]
     return int(self._act_fn(obs, tf.constant(explore))[0])
 
-  def q_values(self, observation) -> np.ndarray:
-    return self.q_network(np.asarray(observation, np.float32)[None, :])[0]
-
   def observe(self, observation, action, reward, next_observation) -> float:
     """Stores a transition, counts the step, learns once; the loss or NaN.
 

@@ -3,7 +3,7 @@
 Per tick, :class:`DrumLiveApp` steps the session and plays what it returns:
 
 * drum hits (learn/predict/off already applied) as General MIDI drum notes on
-  channel 10 (sinks.GM_DRUM_NOTES), one tick long;
+  channel 10 (drums.schedule.GM_DRUM_NOTES), one tick long;
 * synth notes (``lead``, ``bass``) on channels 1 and 2 (0-based 0 and 1) with
   the General MIDI programs of drums.session_output.SYNTH_PROGRAMS (the same
   as the session's MIDI file), as long as written (in ticks, at least one).
@@ -22,6 +22,7 @@ drums/save, drums/load, and drums/control NAME VALUE, the 0-1 control inputs
 
 from typing import Callable, Dict
 
+from drums import schedule
 from drums import session as session_lib
 from drums import session_output
 from sonification import sinks as sinks_lib
@@ -77,7 +78,7 @@ class DrumLiveApp:
     for instrument, loss in record.losses.items():
       self._losses.setdefault(instrument, []).append(loss)
     for hit in record.hits:
-      pitch = sinks_lib.GM_DRUM_NOTES.get(hit.instrument)
+      pitch = schedule.GM_DRUM_NOTES.get(hit.instrument)
       if pitch is not None:
         self.notes.play(tick.index, tick.time_s, pitch,
                         int(max(1, min(127, hit.velocity))),

@@ -29,9 +29,6 @@ from sonification import midi_ports
 
 SOUNDFONT = '/usr/share/sounds/sf2/TimGM6mb.sf2'  # Debian timgm6mb-soundfont.
 DRUM_CHANNEL = 9  # General MIDI percussion channel (10, 0-based 9).
-# General MIDI percussion key map (GM 1 Sound Set): bass drum 1, acoustic
-# snare, closed hi-hat, open hi-hat.
-GM_DRUM_NOTES = {'kick': 36, 'snare': 38, 'closedhat': 42, 'openhat': 46}
 DEFAULT_CC_BASE = 20  # CC 20-31 are undefined in MIDI 1.0: free for users.
 DEFAULT_OSC_PORT_OUT = 57120  # SuperCollider's sclang default port.
 
