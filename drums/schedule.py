@@ -22,7 +22,7 @@ import dataclasses
 import fractions
 import functools
 import math
-from typing import Dict, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from drums import language
 

@@ -6,7 +6,6 @@ weights are copied into a :class:`NumpyActor`, which the clock thread runs
 tracing or GIL-held graph execution on the hot path).
 """
 
-import threading
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -36,7 +35,6 @@ class NumpyActor:
                output_activation: str = 'sigmoid'):
     self._hidden = _ACTIVATIONS[hidden_activation]
     self._output = _ACTIVATIONS[output_activation]
-    self._lock = threading.Lock()
     self._layers = self._check(weights)
 
   @staticmethod

@@ -60,9 +60,6 @@ class RemoteAgent:
     RuntimeError: if the child does not start in time or a call fails there.
   """
 
-  _METHODS = ('train_step', 'actor_weights', 'randomise_actor',
-              'randomise_critic', 'get_networks', 'set_networks')
-
   def __init__(self, hparams: carl_hparams.CarlHParams, tf_threads: int = 1,
                start_timeout_s: float = 180.0):
     self.hparams = hparams

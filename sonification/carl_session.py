@@ -81,8 +81,6 @@ class CarlSession:
     self._threaded = threaded
     self._jobs: 'queue.Queue' = queue.Queue()
     self._optimise_pending = threading.Event()
-    self._idle = threading.Event()
-    self._idle.set()
     self._worker: Optional[threading.Thread] = None
     if state_dir and os.path.exists(self.state_path()):
       self._load(self.state_path())
@@ -150,7 +148,7 @@ class CarlSession:
       return
     self.losses = self.agent.train_step(*batch)
     self.optimisations += 1
-    self.actor.set_weights(self.agent.actor_weights())
+    self._publish_actor()
 
   def _publish_actor(self) -> None:
     self.actor.set_weights(self.agent.actor_weights())

@@ -93,11 +93,9 @@ class JitterStats:
 
   def __init__(self, capacity: int = 100_000):
     self._values: Deque[float] = collections.deque(maxlen=capacity)
-    self.count = 0
 
   def add(self, lateness_s: float) -> None:
     self._values.append(lateness_s)
-    self.count += 1
 
   def values(self) -> np.ndarray:
     """The kept lateness values, seconds, ``[n]``."""

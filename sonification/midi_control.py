@@ -274,11 +274,7 @@ class MidiControlInput:
     if not commands:
       self.stats['unmapped'] += 1
     for command in commands:
-      try:
-        self.commands.put_nowait(command)
-        self.stats['accepted'] += 1
-      except queue.Full:
-        self.stats['dropped'] += 1
+      osc_control.enqueue(self.commands, command, self.stats)
 
   def open(self, name: str) -> 'MidiControlInput':
     """Opens a mido input port with :meth:`on_message` as its callback.

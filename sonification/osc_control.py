@@ -73,6 +73,25 @@ class Command:
   args: Tuple[Any, ...] = ()
 
 
+def enqueue(commands: 'queue.Queue[Command]', command: Command,
+            stats: Dict[str, int]) -> bool:
+  """Puts a command on a bounded queue without blocking; counts it.
+
+  Every control input (OSC, MIDI, pad) queues this way for the clock thread.
+
+  Returns:
+    True if queued ('accepted' += 1); False if the queue is full ('dropped'
+    += 1).
+  """
+  try:
+    commands.put_nowait(command)
+    stats['accepted'] += 1
+    return True
+  except queue.Full:
+    stats['dropped'] += 1
+    return False
+
+
 def _check_mode(args):
   return None if args[1] in DRUM_MODES else (
       f'mode must be one of {DRUM_MODES}, got {args[1]!r}')
@@ -317,11 +336,7 @@ class OscControlServer:
       except (TypeError, ValueError) as e:
         self._reject('bad_arguments', f'{message.address}: {e}')
         continue
-      try:
-        self.commands.put_nowait(command)
-        self.stats['accepted'] += 1
-      except queue.Full:
-        self.stats['dropped'] += 1
+      enqueue(self.commands, command, self.stats)
 
 
 class CommandRouter:

@@ -229,19 +229,10 @@ class PadInput:
       for command in self.event_to_commands(event):
         if command.name == 'carl/reward':
           self._flash = command.args[0]
-        queued += self._put(command)
+        queued += osc_control.enqueue(self.commands, command, self.stats)
     if self._screen is not None:
       self._draw()
     return queued
-
-  def _put(self, command: osc_control.Command) -> int:
-    try:
-      self.commands.put_nowait(command)
-      self.stats['accepted'] += 1
-      return 1
-    except queue.Full:
-      self.stats['dropped'] += 1
-      return 0
 
   def _draw(self) -> None:
     pg = self._pygame
