@@ -3,7 +3,9 @@
 Importing TF takes seconds and hundreds of MB, and its threads compete with
 the clock; the clock process of a live session must do without it (CARL
 learns in a child process, carl_remote). This imports every module that
-`sonification/live.py` imports at the top, and those its apps load.
+`sonification/live.py` imports at the top, and those its apps load. (A drum
+program with learn/predict statements builds TF beat agents when it starts:
+the documented exception, see docs/DEVELOPING.md.)
 """
 
 import sys
