@@ -293,6 +293,28 @@ class OscSink(Sink):
 # -------------------------------------------------------------------- audio --
 
 
+def _load_general_midi(synth, soundfont: str) -> int:
+  """Loads a General MIDI soundfont into a fluidsynth.Synth; its sfid.
+
+  Every channel gets program 0 (bank 0), the drum channel the GM kit
+  (bank 128).
+
+  Raises:
+    SinkError: if the soundfont is missing or fluidsynth cannot load it
+      (pyfluidsynth returns -1 instead of raising).
+  """
+  if not os.path.exists(soundfont):
+    raise SinkError(f'soundfont {soundfont!r} not found (Debian package '
+                    'timgm6mb-soundfont)')
+  sfid = synth.sfload(soundfont)
+  if sfid < 0:
+    raise SinkError(f'fluidsynth cannot load the soundfont {soundfont!r}')
+  for channel in range(16):
+    synth.program_select(channel, sfid,
+                         128 if channel == DRUM_CHANNEL else 0, 0)
+  return sfid
+
+
 def _render_fluidsynth(notes, duration_s, sample_rate, soundfont):
   """Renders (time_s, kind, a, b, channel) events with fluidsynth.
 
@@ -300,15 +322,9 @@ def _render_fluidsynth(notes, duration_s, sample_rate, soundfont):
   value), 'program' (a program).
   """
   import fluidsynth  # pylint: disable=g-import-not-at-top
-  if not os.path.exists(soundfont):
-    raise SinkError(f'soundfont {soundfont!r} not found (Debian package '
-                    'timgm6mb-soundfont)')
   synth = fluidsynth.Synth(samplerate=float(sample_rate))
   try:
-    sfid = synth.sfload(soundfont)
-    for channel in range(16):
-      bank = 128 if channel == DRUM_CHANNEL else 0
-      synth.program_select(channel, sfid, bank, 0)
+    sfid = _load_general_midi(synth, soundfont)
     chunks = []
     rendered = 0
     for time_s, kind, pitch, velocity, channel in notes:
@@ -489,12 +505,9 @@ class SoundCardSink(Sink):
     self.synth = fluidsynth.Synth()
     try:
       self.synth.start(driver=driver)
-      self.sfid = sfid = self.synth.sfload(soundfont)
     except Exception as e:  # pylint: disable=broad-except
       raise SinkError(f'fluidsynth audio driver {driver!r} failed: {e}') from e
-    for channel in range(16):
-      self.synth.program_select(channel, sfid,
-                                128 if channel == DRUM_CHANNEL else 0, 0)
+    self.sfid = _load_general_midi(self.synth, soundfont)
 
   def note_on(self, pitch, velocity=100, channel=0, time_s=0.0):
     _check_note(pitch, velocity, channel)

@@ -169,6 +169,13 @@ class AudioSinkTest(absltest.TestCase):
     sink.note_off(60, 0, time_s=5000.5)
     self.assertEqual(sink.render().shape, (8000, 2))
 
+  def test_missing_soundfont_fails_clearly(self):
+    sink = sinks.WavSink('/unused.wav', soundfont='/nonexistent/gm.sf2')
+    sink.note_on(60, 100, 0, time_s=0.0)
+    with self.assertRaisesRegex(sinks.SinkError,
+                                "soundfont '/nonexistent/gm.sf2' not found"):
+      sink.render()
+
   def test_unknown_synth(self):
     with self.assertRaisesRegex(ValueError, 'unknown synth'):
       sinks.WavSink('/tmp/x.wav', synth='theremin')
