@@ -7,6 +7,7 @@ is sampled from ``softmax(logits / temperature)`` (the paper's evaluation
 protocol samples at temperature 1); temperature 0 means argmax.
 """
 
+import functools
 import os
 from typing import Optional, Tuple
 
@@ -37,6 +38,11 @@ def random_primers(num_melodies: int, rng: np.random.Generator) -> np.ndarray:
   """
   return rng.integers(encoding.NUM_SPECIAL_EVENTS, encoding.NUM_CLASSES,
                       size=[num_melodies, 1]).astype(np.int32)
+
+
+# One tf.function for every call (a new one per call re-traced each time);
+# it traces once per model object and input shape.
+_step = tf.function(lambda model, onehot, state: model.step(onehot, state))
 
 
 def generate(model, primers: np.ndarray, num_steps: int,
@@ -70,7 +76,7 @@ def generate(model, primers: np.ndarray, num_steps: int,
   if temperature < 0:
     raise ValueError(f'temperature must be >= 0, got {temperature}')
   rng = np.random.default_rng(seed)
-  step = tf.function(model.step)
+  step = functools.partial(_step, model)
   n = primers.shape[0]
   state = model.initial_state(n)
   for t in range(primers.shape[1]):
