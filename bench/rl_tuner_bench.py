@@ -49,7 +49,6 @@ def _note_rnn_dir() -> str:
 
 
 def _run_single(spec: str) -> None:
-  import numpy as np  # pylint: disable=g-import-not-at-top
   from rl_tuner import rl_tuner  # pylint: disable=g-import-not-at-top
   from rl_tuner import rl_tuner_hparams  # pylint: disable=g-import-not-at-top
   b, m = (int(x) for x in spec.split(','))
@@ -65,7 +64,6 @@ def _run_single(spec: str) -> None:
   rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
   print(f'RESULT {b} {m} {rate:.0f} {1e6 / rate / 60:.2f} {rss_mb:.0f} '
         f'{stats.loss:.3f}')
-  del np
 
 
 def main(argv):
