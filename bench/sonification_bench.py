@@ -26,9 +26,9 @@ import time
 from absl import app
 from absl import flags
 
-from sonification import carl_hparams
-from sonification import carl_remote
-from sonification import carl_session
+from sonification.carl import carl_hparams
+from sonification.carl import carl_remote
+from sonification.carl import carl_session
 from sonification import clock
 from sonification import midi_control
 from sonification import osc_control
@@ -101,8 +101,8 @@ def _scenario(name, ticks, period_s, learn, flood, hp, learner='process',
   if learner == 'process':
     agent = carl_remote.RemoteAgent(hp)
   else:  # TF in this process: the thread rows run last (see main).
-    from sonification import carl  # pylint: disable=g-import-not-at-top
-    agent = carl.make_agent(hp)
+    from sonification.carl import carl_agent  # pylint: disable=g-import-not-at-top
+    agent = carl_agent.make_agent(hp)
   session = carl_session.CarlSession(agent, sink=sinks.Sink())  # discard.
   for _ in range(hp.memory_size):
     session.reward(1.0)

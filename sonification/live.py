@@ -24,8 +24,8 @@ from absl import flags
 from absl import logging
 
 from rl_tuner import paths
-from sonification import carl_hparams
-from sonification import carl_session
+from sonification.carl import carl_hparams
+from sonification.carl import carl_session
 from sonification import clock as clock_lib
 from sonification import live_session
 from sonification import melody_stream
@@ -84,11 +84,11 @@ flags.DEFINE_integer('seed', 0, 'random seed')
 
 def _carl_app(sink, hp):
   if FLAGS.carl_learner == 'process':
-    from sonification import carl_remote  # pylint: disable=g-import-not-at-top
+    from sonification.carl import carl_remote  # pylint: disable=g-import-not-at-top
     agent = carl_remote.RemoteAgent(hp)
   else:
-    from sonification import carl  # pylint: disable=g-import-not-at-top
-    agent = carl.make_agent(hp)
+    from sonification.carl import carl_agent  # pylint: disable=g-import-not-at-top
+    agent = carl_agent.make_agent(hp)
   session = carl_session.CarlSession(
       agent, sink, state_dir=FLAGS.state_dir,
       autosave_every_bars=FLAGS.autosave_bars,

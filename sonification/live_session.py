@@ -15,7 +15,7 @@ clock.Clock, or a clock.MidiClockFollower fed by MIDI in. An app with a
 ``status() -> dict`` (CARL: memory, rewards, DDPG steps and losses; drums:
 modes and the mean learning loss of the bar) gets one log line every
 ``status_every_bars`` bars: the live loss/reward display of a headless run.
-Apps: the CARL session (sonification.carl_session), the melody stream
+Apps: the CARL session (sonification.carl.carl_session), the melody stream
 (sonification.melody_stream) and the drum session adapter
 (sonification.drum_live).
 """

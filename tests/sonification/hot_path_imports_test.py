@@ -13,11 +13,11 @@ import sys
 from absl.testing import absltest
 
 # pylint: disable=g-import-not-at-top,unused-import
-from sonification import carl_hparams
-from sonification import carl_memory
-from sonification import carl_policy
-from sonification import carl_remote
-from sonification import carl_session
+from sonification.carl import carl_hparams
+from sonification.carl import carl_memory
+from sonification.carl import carl_policy
+from sonification.carl import carl_remote
+from sonification.carl import carl_session
 from sonification import clock
 from sonification import drum_live
 from sonification import live_session

@@ -6,9 +6,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from sonification import carl
-from sonification import carl_hparams
-from sonification import carl_session
+from sonification.carl import carl_agent
+from sonification.carl import carl_hparams
+from sonification.carl import carl_session
 from sonification import clock
 from sonification import sinks
 
@@ -43,7 +43,7 @@ class SimulatedPlayer:
 class AgentTest(tf.test.TestCase):
 
   def test_train_step_traces_once_and_moves_the_actor(self):
-    agent = carl.make_agent(carl_hparams.CarlHParams(seed=1))
+    agent = carl_agent.make_agent(carl_hparams.CarlHParams(seed=1))
     before = agent.actor_weights()
     rng = np.random.default_rng(0)
     for batch in (4, 4, 3):  # the batch dimension is free: no retrace.
@@ -56,13 +56,13 @@ class AgentTest(tf.test.TestCase):
     self.assertNotAllClose(before[0], agent.actor_weights()[0])
 
   def test_numpy_actor_matches_keras(self):
-    agent = carl.make_agent(carl_hparams.CarlHParams(seed=2))
+    agent = carl_agent.make_agent(carl_hparams.CarlHParams(seed=2))
     session = carl_session.CarlSession(agent, threaded=False)
     x = np.random.default_rng(1).uniform(size=(5, 3)).astype(np.float32)
     self.assertAllClose(session.actor(x), agent.actor(x).numpy(), atol=1e-5)
 
   def test_randomise(self):
-    agent = carl.make_agent(carl_hparams.CarlHParams(seed=3))
+    agent = carl_agent.make_agent(carl_hparams.CarlHParams(seed=3))
     actor, critic = agent.actor_weights(), agent.critic.get_weights()
     agent.randomise_actor()
     self.assertNotAllClose(actor[0], agent.actor_weights()[0])
@@ -76,7 +76,7 @@ class AgentTest(tf.test.TestCase):
 class SessionTest(tf.test.TestCase):
 
   def _session(self, seed=0, **kwargs):
-    agent = carl.make_agent(carl_hparams.CarlHParams(seed=seed))
+    agent = carl_agent.make_agent(carl_hparams.CarlHParams(seed=seed))
     return carl_session.CarlSession(agent, **kwargs)
 
   def test_tick_sends_parameters_in_range_and_rewards_are_stored(self):
@@ -133,7 +133,7 @@ class SessionTest(tf.test.TestCase):
     b = self._session(seed=5, threaded=False)
     self.assertNotAllClose(a.actor.get_weights()[0], b.actor.get_weights()[0])
     b.load(path)
-    for name in carl.NETWORKS:
+    for name in carl_agent.NETWORKS:
       for wa, wb in zip(a.agent.get_networks()[name],
                         b.agent.get_networks()[name]):
         self.assertAllEqual(wa, wb)
@@ -180,7 +180,7 @@ class LearningTest(tf.test.TestCase):
   def test_actor_moves_toward_what_the_player_rewards(self):
     # Fixed seeds; 1500 ticks, a reward every tick, optimise every tick.
     hp = carl_hparams.CarlHParams(seed=5)
-    session = carl_session.CarlSession(carl.make_agent(hp), threaded=False)
+    session = carl_session.CarlSession(carl_agent.make_agent(hp), threaded=False)
     player = SimulatedPlayer(seed=0)
     rng = np.random.default_rng(0)
     probe = rng.uniform(size=(32, 3))

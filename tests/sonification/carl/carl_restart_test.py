@@ -20,10 +20,10 @@ from absl.testing import absltest
 import numpy as np
 from pythonosc import udp_client
 
-from sonification import carl_memory
+from sonification.carl import carl_memory
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 _LIVE = os.path.join(_ROOT, 'sonification', 'live.py')
 # 600 bpm, 8 ticks per 4-beat bar: 50 ms ticks, 0.4 s bars.
 _FLAGS = ['--carl', '--bpm=600', '--autosave_bars=1', '--norealtime',

@@ -15,7 +15,7 @@ save, load.
 A reward stores (state, action, value * reward_scale, next_state = state)
 for the last state and action played.
 
-This module imports no TF: the agent (sonification.carl.CarlAgent, or any
+This module imports no TF: the agent (sonification.carl.carl_agent.CarlAgent, or any
 object with the same methods) is passed in.
 """
 
@@ -27,9 +27,9 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
-from sonification import carl_hparams
-from sonification import carl_memory
-from sonification import carl_policy
+from sonification.carl import carl_hparams
+from sonification.carl import carl_memory
+from sonification.carl import carl_policy
 from sonification import sinks as sinks_lib
 
 STATE_FILE = 'carl_state.npz'

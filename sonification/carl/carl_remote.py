@@ -1,10 +1,10 @@
 """CARL's learner in a child process: the clock process never imports TF.
 
 :class:`RemoteAgent` has the agent interface that
-:class:`sonification.carl_session.CarlSession` uses (``hparams``,
+:class:`sonification.carl.carl_session.CarlSession` uses (``hparams``,
 ``train_step``, ``actor_weights``, ``randomise_actor``, ``randomise_critic``,
 ``get_networks``, ``set_networks``) and forwards each call over a pipe to a
-``spawn``-ed process that owns the TF :class:`sonification.carl.CarlAgent`.
+``spawn``-ed process that owns the TF :class:`sonification.carl.carl_agent.CarlAgent`.
 
 Why: a learner *thread* shares the GIL with the clock thread; TF's Python
 side holds it for a few milliseconds per step, which showed up as tick
@@ -21,7 +21,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from sonification import carl_hparams
+from sonification.carl import carl_hparams
 
 
 def _serve(conn, hparams_fields: dict, tf_threads: int) -> None:
@@ -30,8 +30,8 @@ def _serve(conn, hparams_fields: dict, tf_threads: int) -> None:
   if tf_threads:
     tf.config.threading.set_intra_op_parallelism_threads(tf_threads)
     tf.config.threading.set_inter_op_parallelism_threads(tf_threads)
-  from sonification import carl  # pylint: disable=g-import-not-at-top
-  agent = carl.make_agent(carl_hparams.CarlHParams(**hparams_fields))
+  from sonification.carl import carl_agent  # pylint: disable=g-import-not-at-top
+  agent = carl_agent.make_agent(carl_hparams.CarlHParams(**hparams_fields))
   conn.send((True, 'ready'))
   while True:
     try:

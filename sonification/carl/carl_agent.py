@@ -3,9 +3,9 @@
 :class:`CarlAgent` owns the four networks and two Adam optimisers and does
 one DDPG update per :meth:`CarlAgent.train_step` (a ``tf.function`` with a
 fixed input signature: traced once, never retraced). It does no file I/O
-and touches no clock: :class:`sonification.carl_session.CarlSession` runs it
+and touches no clock: :class:`sonification.carl.carl_session.CarlSession` runs it
 in a worker thread and copies the actor's weights into the TF-free
-:class:`sonification.carl_policy.NumpyActor` that the clock thread uses.
+:class:`sonification.carl.carl_policy.NumpyActor` that the clock thread uses.
 """
 
 import logging
@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from rl_tuner.algorithms import ddpg
-from sonification import carl_hparams
+from sonification.carl import carl_hparams
 
 NETWORKS = ('actor', 'critic', 'target_actor', 'target_critic')
 

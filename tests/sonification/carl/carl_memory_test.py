@@ -1,13 +1,13 @@
-"""Tests for sonification.carl_memory and carl_policy (numpy, no TF)."""
+"""Tests for sonification.carl.carl_memory and carl_policy (numpy, no TF)."""
 
 import os
 
 from absl.testing import absltest
 import numpy as np
 
-from sonification import carl_hparams
-from sonification import carl_memory
-from sonification import carl_policy
+from sonification.carl import carl_hparams
+from sonification.carl import carl_memory
+from sonification.carl import carl_policy
 
 
 class ReplayMemoryTest(absltest.TestCase):
