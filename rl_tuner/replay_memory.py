@@ -81,7 +81,10 @@ class ReplayMemory:
       if len(value) != b:
         raise ValueError(f'ReplayMemory.add: field {name} has {len(value)} '
                          f'rows, action has {b}')
-    idx = (self._next + np.arange(b)) % self.capacity
+    if self._next + b <= self.capacity:  # One slice: no index array.
+      idx = slice(self._next, self._next + b)
+    else:
+      idx = (self._next + np.arange(b)) % self.capacity
     for store, value in zip(self._arrays, transitions):
       store[idx] = value
     self._next = (self._next + b) % self.capacity

@@ -19,12 +19,20 @@ Rewards (per algorithm, ``REWARDS``):
   * pure_rl: ``r_MT`` only.
 
 Everything per environment step runs over B compositions at once in compiled
-``tf.function``s with fixed shapes (no retracing).
+``tf.function``s with fixed shapes (no retracing). With ``jit_compile`` (the
+default) acting and the whole train phase (K gradient steps, each followed by
+its soft target update, looping inside one XLA computation) are compiled by
+XLA: one call per batched step and one per train phase, so the per-op
+overhead that dominated the tiny LSTM updates goes away
+(bench/rl_tuner_bench.py). With one intra-op thread
+(:func:`configure_cpu_threads`) the process CPU time per environment step is
+lowest, and two runs share two cores.
 """
 
 import collections
 from typing import Callable, Dict, Optional
 
+from absl import logging
 import numpy as np
 import tensorflow as tf
 
@@ -61,6 +69,35 @@ EvalResult = collections.namedtuple(
 and the compositions int32 [N, 32]."""
 
 
+def configure_cpu_threads(num_threads: int) -> bool:
+  """Sets TensorFlow's intra- and inter-op thread pools to ``num_threads``.
+
+  Takes effect only before TensorFlow executes its first op; later (e.g. a
+  second run in one process) it logs a warning and changes nothing. The RL
+  Tuner's ops are small: one thread each gives the lowest CPU time per
+  environment step (bench/rl_tuner_bench.py), and lets concurrent runs
+  (sweeps) share the cores. 0 keeps TensorFlow's default.
+
+  Returns:
+    True if the thread pools were set.
+
+  Raises:
+    ValueError: if ``num_threads`` is negative.
+  """
+  if num_threads < 0:
+    raise ValueError(f'configure_cpu_threads: num_threads must be >= 0, got '
+                     f'{num_threads}')
+  if not num_threads:
+    return False
+  try:
+    tf.config.threading.set_intra_op_parallelism_threads(num_threads)
+    tf.config.threading.set_inter_op_parallelism_threads(num_threads)
+  except RuntimeError as e:  # TensorFlow is already initialised.
+    logging.warning('configure_cpu_threads(%d) ignored: %s', num_threads, e)
+    return False
+  return True
+
+
 class RLTuner:
   """The RL Tuner agent.
 
@@ -71,6 +108,8 @@ class RLTuner:
       :meth:`from_note_rnn_checkpoint`).
     primer_actions: int ``[P]`` primer events for 'midi' priming (required
       then; ignored for 'random').
+    jit_compile: compile acting and the train phase with XLA (results equal
+      the uncompiled graph's up to floating-point rounding).
 
   Raises:
     ValueError: if the networks' architectures differ or 'midi' priming has
@@ -79,7 +118,8 @@ class RLTuner:
 
   def __init__(self, hparams: rl_tuner_hparams.RLTunerHParams,
                networks: note_rnn_loader.NoteRNNCopies,
-               primer_actions: Optional[np.ndarray] = None):
+               primer_actions: Optional[np.ndarray] = None,
+               jit_compile: bool = True):
     self.hparams = hparams
     self.q_network, self.target_q_network, self.reward_rnn = networks
     configs = {n.config for n in networks}
@@ -110,8 +150,13 @@ class RLTuner:
     self._select = exploration.get_exploration(hparams.exploration)
     self._scores_fn = melody_sampler.get_acting_scores(hparams.algorithm)
     self._reward_fn = REWARDS[hparams.algorithm]
-    self._act_fn = tf.function(self._act)
-    self._train_fn = tf.function(self._train_minibatches)
+    # Boltzmann acting samples with tf.random.stateless_categorical, which
+    # has no XLA kernel: that mode acts through the plain graph.
+    self._act_fn = tf.function(
+        self._act,
+        jit_compile=jit_compile and hparams.exploration != 'boltzmann')
+    self._train_fn = tf.function(self._train_minibatches,
+                                 jit_compile=jit_compile)
     self._prime_fn = tf.function(self._prime)
     self._num_batched_steps = 0
     self._state = None  # melody_sampler.PrimedState of the current batch.
@@ -120,20 +165,21 @@ class RLTuner:
 
   @classmethod
   def from_note_rnn_checkpoint(cls, hparams, checkpoint_dir: str,
-                               primer_actions=None) -> 'RLTuner':
+                               primer_actions=None,
+                               jit_compile: bool = True) -> 'RLTuner':
     """Builds the agent from a trained Note RNN checkpoint directory."""
     copies = note_rnn_loader.NoteRNNLoader(checkpoint_dir).load_copies()
-    return cls(hparams, copies, primer_actions)
+    return cls(hparams, copies, primer_actions, jit_compile)
 
   @classmethod
   def from_config(cls, hparams, config: note_rnn_model.NoteRNNConfig,
-                  primer_actions=None) -> 'RLTuner':
+                  primer_actions=None, jit_compile: bool = True) -> 'RLTuner':
     """An agent with freshly initialised networks (restore weights after)."""
     copies = note_rnn_loader.NoteRNNCopies(
         note_rnn_model.NoteRNN(config, name='q_network'),
         note_rnn_model.NoteRNN(config, name='target_q_network'),
         note_rnn_model.NoteRNN(config, name='reward_rnn'))
-    return cls(hparams, copies, primer_actions)
+    return cls(hparams, copies, primer_actions, jit_compile)
 
   # -- Compiled pieces -------------------------------------------------------
 

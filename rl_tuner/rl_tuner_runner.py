@@ -203,6 +203,19 @@ class RunnerConfig:
                          f'{getattr(self, f.name)!r}')
 
 
+class _IntervalRate:
+  """Environment steps per wall-clock second since the previous update."""
+
+  def __init__(self, step: int):
+    self._step, self._time = step, time.perf_counter()
+
+  def update(self, step: int) -> float:
+    now = time.perf_counter()
+    rate = (step - self._step) / max(now - self._time, 1e-9)
+    self._step, self._time = step, now
+    return rate
+
+
 class RLTunerRunner:
   """Runs an RLTuner for ``config.num_steps`` steps, writing into output_dir.
 
@@ -295,21 +308,24 @@ class RLTunerRunner:
                  'composition', baseline['music_theory_reward'],
                  baseline['note_rnn_reward'])
     chunk = agent.batch_size * agent.hparams.composition_length
-    start_time, start_step = time.time(), step
+    # Steps/s per interval (since the previous log / summary), not since the
+    # start: a cumulative rate hides slow-downs and counts the compile time.
+    log_rate = _IntervalRate(step)
+    summary_rate = _IntervalRate(step)
     while step < cfg.num_steps:
       prev = step
       stats = agent.train(min(chunk, cfg.num_steps - step))
       step = stats.step
       crossed = lambda every: step // every > prev // every
       if crossed(cfg.summary_every):
-        rate = (step - start_step) / max(time.time() - start_time, 1e-9)
+        rate = summary_rate.update(step)
         with self.train_writer.as_default():
           for name, value in stats._asdict().items():
             if name != 'step' and np.isfinite(value):
               scalar_summary(name, value, step)
           scalar_summary('steps_per_sec', rate, step)
       if crossed(cfg.log_every) or step >= cfg.num_steps:
-        rate = (step - start_step) / max(time.time() - start_time, 1e-9)
+        rate = log_rate.update(step)
         rewards = ('reward %.2f (music theory %.2f, Note RNN %.2f) per '
                    'composition' % (stats.total_reward,
                                     stats.music_theory_reward,

@@ -65,6 +65,9 @@ _NUM_EVAL = flags.DEFINE_integer('num_eval_compositions', 1000,
                                  'Compositions per evaluation.')
 _NUM_MIDI = flags.DEFINE_integer('num_midi', 3,
                                  'Melodies written as MIDI at the end.')
+_NUM_THREADS = flags.DEFINE_integer(
+    'num_threads', 1, 'TensorFlow intra/inter-op threads (1: the lowest CPU '
+    'time per step, bench/rl_tuner_bench.py; 0: TensorFlow\'s default).')
 
 
 def build_runner() -> rl_tuner_runner.RLTunerRunner:
@@ -77,6 +80,10 @@ def build_runner() -> rl_tuner_runner.RLTunerRunner:
                _NUM_MIDI):
     if flag.value <= 0:
       raise app.UsageError(f'--{flag.name} must be > 0, got {flag.value}')
+  if _NUM_THREADS.value < 0:
+    raise app.UsageError(f'--num_threads must be >= 0, got '
+                         f'{_NUM_THREADS.value}')
+  rl_tuner_lib.configure_cpu_threads(_NUM_THREADS.value)
   try:
     hparams = rl_tuner_hparams.parse_hparams(
         f'exploration_period={max(_NUM_STEPS.value // 2, 1)}',
