@@ -27,7 +27,7 @@ import dataclasses
 import json
 import os
 import time
-from typing import Dict
+from typing import Callable, Dict, Optional
 
 from absl import logging
 import numpy as np
@@ -223,11 +223,16 @@ class RLTunerRunner:
     agent: the RLTuner.
     output_dir: OUT (see module docstring).
     config: a :class:`RunnerConfig`.
+    on_evaluate: optional ``callable(stats)`` called with the tuned model's
+      statistics dict after every evaluation (a sweep reports them as
+      metrics; see rl_tuner/sweeps/).
   """
 
   def __init__(self, agent: rl_tuner_lib.RLTuner, output_dir: str,
-               config: RunnerConfig = RunnerConfig()):
+               config: RunnerConfig = RunnerConfig(),
+               on_evaluate: Optional[Callable[[Dict], None]] = None):
     self.agent = agent
+    self.on_evaluate = on_evaluate
     self.output_dir = output_dir
     self.config = config
     self.manager = tf.train.CheckpointManager(
@@ -282,6 +287,8 @@ class RLTunerRunner:
       for k, v in rewards.items():
         self.history[k].append(v)
       self._write_history()
+      if self.on_evaluate is not None:
+        self.on_evaluate(stats)
     return stats
 
   def _write_history(self):
