@@ -13,8 +13,14 @@ the command and the date) to --table_path (default docs/rl_tuner_table_1.md).
 With several --seeds, every algorithm is trained once per seed (OUT/q for the
 first seed, OUT/q_seed1 ... for the others); the main table shows the first
 seed and a section below it gives each target's mean, min-max and the number
-of seeds meeting it. Training runs resume if interrupted (run the same
-command again).
+of seeds meeting it.
+
+Training goes through the sweep machinery (rl_tuner/sweeps/, Ray Tune): the
+algorithms x seeds are trials in OUT/trials/<algorithm>_seed<seed>, run
+--max_concurrent at a time (default: one per core), on a Ray cluster with
+--ray_address; the sweep's own table and figure land in OUT/results.*.
+Interrupted runs resume (run the same command again): finished trials are
+not retrained.
 """
 
 import os
@@ -34,11 +40,10 @@ from absl import flags
 from absl import logging
 
 from rl_tuner import evaluation
-from rl_tuner import midi_io
 from rl_tuner import paths
-from rl_tuner import rl_tuner as rl_tuner_lib
-from rl_tuner import rl_tuner_hparams
-from rl_tuner import rl_tuner_runner
+from rl_tuner.sweeps import sweep_spec
+from rl_tuner.sweeps import trial as trial_lib
+from rl_tuner.sweeps import tune_sweep
 
 _NOTE_RNN_DIR = flags.DEFINE_string(
     'note_rnn_checkpoint_dir', paths.DEFAULT_NOTE_RNN_CHECKPOINT_DIR,
@@ -54,43 +59,56 @@ _NUM_COMPOSITIONS = flags.DEFINE_integer('num_compositions', 100_000,
 _HPARAMS = flags.DEFINE_string('hparams', '', 'RLTunerHParams overrides.')
 _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', 'output/reproduce',
-    'Runs go to OUT/<algorithm>, eval to OUT/eval.')
+    'Runs go to OUT/trials/<algorithm>_seed<seed>, eval to OUT/eval.')
 _TABLE_PATH = flags.DEFINE_string(
     'table_path', 'docs/rl_tuner_table_1.md',
     'Where the Markdown table is written (relative to the working dir: the '
     'repository root under bazel run from it).')
 _SEEDS = flags.DEFINE_list('seeds', ['0'], 'Training seeds; the first also '
                            'seeds the evaluation\'s sampling.')
+_MAX_CONCURRENT = flags.DEFINE_integer(
+    'max_concurrent', 0, 'Trainings at once (0: one per core).')
+_RAY_ADDRESS = flags.DEFINE_string(
+    'ray_address', '', 'HOST:PORT of a Ray cluster (default: Ray embedded '
+    'on this machine).')
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   try:
-    # Training compositions are primed like the evaluation's (a random
-    # note); epsilon anneals over half the run, as in the paper.
-    base = rl_tuner_hparams.parse_hparams(
-        f'priming=random,exploration_period={max(_NUM_STEPS.value // 2, 1)}')
-    base = rl_tuner_hparams.parse_hparams(_HPARAMS.value, base=base)
-    for algorithm in _ALGORITHMS.value:
-      rl_tuner_hparams.parse_hparams(f'algorithm={algorithm}', base=base)
     seeds = [int(s) for s in _SEEDS.value]
   except ValueError as e:
-    raise app.UsageError(f'--hparams/--algorithms/--seeds: {e}') from e
+    raise app.UsageError(f'--seeds: {e}') from e
   if not seeds or len(set(seeds)) != len(seeds):
     raise app.UsageError(f'--seeds must be distinct integers, got '
                          f'{_SEEDS.value}')
   out = paths.resolve_user_path(_OUTPUT_DIR.value)
   note_rnn_dir = paths.resolve_user_path(_NOTE_RNN_DIR.value)
-  primer = (midi_io.load_primer_actions(
-      paths.resolve_user_path(_MIDI_PRIMER.value))
-            if base.priming == 'midi' else None)
+  steps = _NUM_STEPS.value
+  try:
+    spec = sweep_spec.SweepSpec(
+        algorithms=tuple(_ALGORITHMS.value), seeds=tuple(seeds),
+        hparams=_HPARAMS.value, num_steps=steps,
+        eval_every=max(steps // 5, 1), checkpoint_every=max(steps // 5, 1),
+        max_concurrent=_MAX_CONCURRENT.value,
+        midi_primer=paths.resolve_user_path(_MIDI_PRIMER.value))
+  except ValueError as e:  # Bad --hparams, --algorithms or --seeds.
+    raise app.UsageError(f'reproduce: {e}') from e
+  start = time.time()
+  tune_sweep.run_sweep(spec, out, note_rnn_dir,
+                       ray_address=_RAY_ADDRESS.value or None,
+                       title='reproduce: Table 1 trainings')
+  logging.info('Trained %d runs in %.0f s', len(spec.trials()),
+               time.time() - start)
   checkpoints = {'note_rnn': note_rnn_dir}
-  for seed in seeds:
-    for algorithm in _ALGORITHMS.value:
-      name = algorithm if seed == seeds[0] else f'{algorithm}_seed{seed}'
-      checkpoints[name] = _train(base, algorithm, seed, note_rnn_dir, primer,
-                                 os.path.join(out, name))
+  for t in spec.trials():
+    if trial_lib.read_result(out, t.name) is None:
+      raise RuntimeError(f'reproduce: training {t.name} did not finish (see '
+                         f'{trial_lib.trial_dir(out, t.name)}); run the same '
+                         f'command again to resume it')
+    name = t.algorithm if t.seed == seeds[0] else f'{t.algorithm}_seed{t.seed}'
+    checkpoints[name] = trial_lib.trial_dir(out, t.name)
   results = evaluation.evaluate_checkpoints(
       checkpoints, _NUM_COMPOSITIONS.value, seeds[0])
   command = ' '.join(['reproduce'] + sys.argv[1:])
@@ -101,25 +119,6 @@ def main(argv):
     table = f.read()
   evaluation.write_text(paths.resolve_user_path(_TABLE_PATH.value), table)
   print(table)
-
-
-def _train(base, algorithm: str, seed: int, note_rnn_dir: str, primer,
-           run_dir: str) -> str:
-  """Trains (or resumes) one algorithm with one seed; returns run_dir."""
-  start = time.time()
-  hparams = rl_tuner_hparams.parse_hparams(
-      f'algorithm={algorithm},seed={seed}', base=base)
-  agent = rl_tuner_lib.RLTuner.from_note_rnn_checkpoint(
-      hparams, note_rnn_dir, primer)
-  steps = _NUM_STEPS.value
-  config = rl_tuner_runner.RunnerConfig(
-      num_steps=steps, log_every=max(steps // 10, 1),
-      summary_every=max(steps // 100, 1), eval_every=max(steps // 5, 1),
-      checkpoint_every=max(steps // 5, 1))
-  rl_tuner_runner.RLTunerRunner(agent, run_dir, config).run()
-  logging.info('%s (seed %d) trained in %.0f s', algorithm, seed,
-               time.time() - start)
-  return run_dir
 
 
 if __name__ == '__main__':

@@ -40,6 +40,8 @@ HEADLINE = ('step', 'mean_music_theory_reward', 'mean_log_p_note_rnn') + tuple(
 def _fmt(value) -> str:
   if value is None or (isinstance(value, float) and np.isnan(value)):
     return '-'
+  if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
+    return str(int(value))  # Steps.
   if isinstance(value, float):
     return f'{value:.3g}'
   return str(value)
@@ -150,7 +152,8 @@ def plot(results: Sequence[Dict], path: str, title: str = '') -> str:
              label=f'paper pure RL log p ({PURE_RL_LOG_P})')
   ax.set_xlabel('mean music-theory reward r_MT per event')
   ax.set_ylabel('mean log p(a|s) per event (Note RNN)')
-  ax.set_title(title or 'Sweep: log p against r_MT per trial')
+  ax.set_title(title or 'Sweep: log p against r_MT per trial', fontsize=9,
+               wrap=True)
   ax.legend(fontsize=7)
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   tmp = path + '.tmp.png'
@@ -174,5 +177,5 @@ def write_results(results: Sequence[Dict], output_dir: str,
                                 markdown(results, title)),
       'csv': _write_atomic(os.path.join(output_dir, 'results.csv'),
                            csv_text(results)),
-      'figure': plot(results, os.path.join(output_dir, 'results.png'), title),
+      'figure': plot(results, os.path.join(output_dir, 'results.png')),
   }

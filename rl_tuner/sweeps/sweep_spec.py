@@ -101,6 +101,7 @@ class SweepSpec:
     num_eval_compositions: compositions per evaluation.
     max_concurrent: trials at once (default: one per core).
     num_threads: TensorFlow threads per trial.
+    midi_primer: MIDI primer for 'midi' priming (default: the shipped one).
 
   Raises:
     ValueError: naming the bad field (unknown algorithm or hparams name, a
@@ -116,6 +117,7 @@ class SweepSpec:
   num_eval_compositions: int = 1000
   max_concurrent: int = 0
   num_threads: int = 1
+  midi_primer: str = ''
 
   def __post_init__(self):
     for name in ('num_steps', 'eval_every', 'checkpoint_every',

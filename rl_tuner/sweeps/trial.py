@@ -113,7 +113,8 @@ def run_trial(trial: sweep_spec_lib.TrialSpec,
                skipped=False)
   rl_tuner_lib.configure_cpu_threads(sweep.num_threads)
   hparams = rl_tuner_hparams.parse_hparams(trial.hparams)
-  primer = (midi_io.load_primer_actions(paths.DEFAULT_MIDI_PRIMER)
+  primer = (midi_io.load_primer_actions(
+      sweep.midi_primer or paths.DEFAULT_MIDI_PRIMER)
             if hparams.priming == 'midi' else None)
   agent = rl_tuner_lib.RLTuner.from_note_rnn_checkpoint(
       hparams, note_rnn_dir, primer)
