@@ -111,6 +111,8 @@ class SweepTest(absltest.TestCase):
       _wait_for(lambda: _checkpoint_step(out, 'q_seed0') > 0, 300,
                 'a q_seed0 checkpoint')
       os.kill(_attempts(out, 'q_seed0')[0]['pid'], signal.SIGKILL)
+      _wait_for(lambda: len(_attempts(out, 'q_seed0')) >= 2, 300,
+                'Tune to retry q_seed0')
       # 2. Kill the whole sweep once one trial has finished and the other
       # has a checkpoint but has not.
       def one_done_one_started():
