@@ -5,7 +5,7 @@ r"""Tunes a trained Note RNN with the RL Tuner (Q, Psi, G or pure RL).
 Every flag has a built-in default: the shipped Note RNN checkpoint and MIDI
 primer, the paper's hyperparameters (rl_tuner_hparams.CONFIGS['paper'];
 epsilon anneals over half the run), and a run length (500,000 steps) that
-finishes in a few minutes on a 2-core CPU. Running again with the
+finishes in about a minute on a 2-core CPU. Running again with the
 same --output_dir resumes from the last checkpoint.
 """
 
@@ -30,7 +30,7 @@ from rl_tuner import rl_tuner as rl_tuner_lib
 from rl_tuner import rl_tuner_hparams
 from rl_tuner import rl_tuner_runner
 
-# About 3 minutes on a free 2-core CPU (~3,000 steps/s, bench/rl_tuner_bench.py)
+# About a minute on a free 2-core CPU (~14,000 steps/s, bench/rl_tuner_bench.py)
 # and r_MT rises well above the untuned Note RNN's; the paper ran 1,000,000.
 DEFAULT_NUM_STEPS = 500_000
 
