@@ -83,8 +83,12 @@ class SweepTest(absltest.TestCase):
         os.path.join(cls.tmp, 'note_rnn'))
     # A short session dir: Ray's socket paths must fit in 107 bytes.
     cls.ray_dir = tempfile.mkdtemp(prefix='rt', dir='/tmp')
+    # Ray 2.60 turns on token authentication when ~/.ray/auth_token exists
+    # (ray.init() writes one), and a client joining with an address does not
+    # send it unless RAY_AUTH_MODE=token: the test's nodes run without.
     cls.env = dict(os.environ, PYTHONPATH=REPO_ROOT, TF_CPP_MIN_LOG_LEVEL='2',
-                   RAY_DEDUP_LOGS='0', CUDA_VISIBLE_DEVICES='')
+                   RAY_DEDUP_LOGS='0', CUDA_VISIBLE_DEVICES='',
+                   RAY_AUTH_MODE='disabled')
 
   @classmethod
   def tearDownClass(cls):
