@@ -180,8 +180,11 @@ class SweepTest(absltest.TestCase):
                            text=True, timeout=600, check=False)
       output = run.stdout + run.stderr
       self.assertEqual(run.returncode, 0, output[-3000:])
-      # Joined the node instead of starting an embedded Ray.
-      self.assertIn(f'127.0.0.1:{port}', output)
+      # Joined the node (Ray names it by the host's address) instead of
+      # starting an embedded Ray.
+      self.assertRegex(output,
+                       f'Connecting to existing Ray cluster at address: '
+                       f'[0-9.]+:{port}')
       self.assertNotIn('Started a local Ray instance', output)
       self.assertIsNotNone(trial.read_result(out, 'q_seed0'))
     finally:
