@@ -85,6 +85,9 @@ class NoteRNNHParams:
   def __post_init__(self):
     object.__setattr__(self, 'layer_sizes',
                        tuple(int(s) for s in self.layer_sizes))
+    hparams_overrides.check_numbers(self, {
+        'learning_rate': 1.0, 'clip_norm': 1e6, 'l2_weight': 1.0,
+        'layer_sizes': 65_536, 'batch_size': 65_536, 'window_steps': 65_536})
     checks = {
         'layer_sizes': bool(self.layer_sizes) and min(self.layer_sizes) > 0,
         'batch_size': self.batch_size > 0,
