@@ -16,6 +16,7 @@ from rl_tuner import rl_tuner
 from rl_tuner import rl_tuner_hparams
 from rl_tuner import rl_tuner_runner
 from rl_tuner import rl_tuner_train
+from rl_tuner import run_state
 from tests.rl_tuner import testing_utils
 
 FLAGS = flags.FLAGS
@@ -63,8 +64,7 @@ class RLTunerRunnerTest(tf.test.TestCase):
     with self.assertRaises(_Killed):
       runner.run()
     saved_q = [v.numpy() for v in runner.agent.q_network.weights]
-    self.assertEqual(int(runner.manager.latest_checkpoint.rsplit('-')[-1]),
-                     256)
+    self.assertEqual(run_state.list_units(runner.checkpoint_dir), [128, 256])
 
     resumed = self._runner(out, 512)
     self.assertEqual(resumed._restore_or_initialize(), 256)
@@ -88,7 +88,9 @@ class RLTunerRunnerTest(tf.test.TestCase):
         checkpoint_every=128, num_eval_compositions=8, num_midi=2,
         hparams='num_compositions_in_parallel=4,replay_memory_size=512'):
       rl_tuner_train.main(['rl_tuner_train'])
-    for pattern in ('checkpoints/ckpt-256.index', 'checkpoints/replay_memory.npz',
+    for pattern in ('checkpoints/ckpt-256.index',
+                    'checkpoints/replay_memory-256.npz',
+                    'checkpoints/unit-256.json', 'hparams_history.json',
                     'checkpoints/rl_tuner_hparams.json', 'train/events.*',
                     'eval/events.*', 'eval/stats_128.json',
                     'eval/stats_256.json', 'reward_history.npz',
