@@ -107,14 +107,7 @@ def _restore_checkpoint(agent, path: str) -> None:
     file_errors.CorruptFileError: naming the checkpoint if it is unreadable or
       does not match the agent.
   """
-  try:
-    status = agent.checkpoint().read(path)
-    status.expect_partial()
-    status.assert_existing_objects_matched()
-  except (tf.errors.OpError, AssertionError, ValueError) as e:
-    raise file_errors.CorruptFileError(
-        path, f'cannot restore the RL Tuner checkpoint '
-        f'({file_errors.describe(e)})') from e
+  run_state.read_checkpoint(agent.checkpoint(), path)
 
 
 def restore_agent(agent, directory: str, with_replay: bool = True,

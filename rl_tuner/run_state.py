@@ -166,11 +166,11 @@ def _write_manifest(unit: Unit) -> None:
       'files': {os.path.basename(p): os.path.getsize(p) for p in files}})
 
 
-def _prune(ckpt_dir: str, keep: int) -> None:
+def _prune(unit: Unit, keep: int) -> None:
+  ckpt_dir = os.path.dirname(unit.manifest)
   units = list_units(ckpt_dir)
   for step in units[:-keep] if keep else units:
-    unit = _paths(ckpt_dir, step)
-    os.remove(unit.manifest)  # First: from here on the unit does not exist.
+    os.remove(_paths(ckpt_dir, step).manifest)  # Now the unit is gone.
   remove_uncommitted(ckpt_dir)
   _write_checkpoint_state(ckpt_dir)
 
@@ -198,8 +198,26 @@ def commit(ckpt_dir: str, step: int, checkpoint: tf.train.Checkpoint, memory,
   _write_memory(unit, memory)
   _write_unit_history(unit, history)
   _write_manifest(unit)
-  _prune(ckpt_dir, keep)
+  _prune(unit, keep)
   return unit
+
+
+def read_checkpoint(checkpoint: tf.train.Checkpoint, path: str) -> None:
+  """Restores a checkpoint written by :func:`commit` (``Checkpoint.read``).
+
+  Raises:
+    file_errors.CorruptFileError: naming ``path`` if it is missing, damaged
+      (TF raises DataLossError, IndexError, ... depending on where) or holds
+      no value for one of the checkpoint's existing objects.
+  """
+  try:
+    status = checkpoint.read(path)
+    status.expect_partial()
+    status.assert_existing_objects_matched()
+  except Exception as e:  # pylint: disable=broad-except
+    raise file_errors.CorruptFileError(
+        path, f'cannot restore the checkpoint ({file_errors.describe(e)})'
+    ) from e
 
 
 def list_units(ckpt_dir: str) -> List[int]:
