@@ -25,6 +25,7 @@ from absl import app
 from absl import flags
 
 from rl_tuner import evaluation
+from rl_tuner import flag_checks
 from rl_tuner import paths
 
 _CHECKPOINTS = flags.DEFINE_string(
@@ -44,8 +45,8 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   for flag in (_NUM_COMPOSITIONS, _BATCH_SIZE):
-    if flag.value <= 0:
-      raise app.UsageError(f'--{flag.name} must be > 0, got {flag.value}')
+    flag_checks.int_in_range(flag.name, flag.value, 1, 100_000_000)
+  output_dir = flag_checks.output_dir(_OUTPUT_DIR.name, _OUTPUT_DIR.value)
   try:
     checkpoints = {
         name: paths.resolve_user_path(d) for name, d in
@@ -61,7 +62,7 @@ def main(argv):
     print(f'{name}: {_NUM_COMPOSITIONS.value} compositions in '
           f'{results[name]["seconds"]:.1f} s', flush=True)
   written = evaluation.write_outputs(
-      results, paths.resolve_user_path(_OUTPUT_DIR.value),
+      results, output_dir,
       command=' '.join(['rl_tuner_eval'] + sys.argv[1:]))
   with open(written['table']) as f:
     print(f.read())
@@ -69,4 +70,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)

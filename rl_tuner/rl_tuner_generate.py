@@ -22,6 +22,7 @@ if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(
 from absl import app
 from absl import flags
 
+from rl_tuner import flag_checks
 from rl_tuner import midi_io
 from rl_tuner import paths
 from rl_tuner import rl_tuner_runner
@@ -46,23 +47,23 @@ def main(argv):
   if not _CHECKPOINT_DIR.value:
     raise app.UsageError('--checkpoint_dir is required: the output dir of a '
                          'tuning run')
-  if _NUM_MELODIES.value <= 0:
-    raise app.UsageError(f'--num_melodies must be > 0, got '
-                         f'{_NUM_MELODIES.value}')
+  checkpoint_dir = flag_checks.input_path(_CHECKPOINT_DIR.name,
+                                          _CHECKPOINT_DIR.value, 'dir')
+  flag_checks.int_in_range(_NUM_MELODIES.name, _NUM_MELODIES.value, 1, 10_000)
+  out = flag_checks.output_dir(_OUTPUT_DIR.name, _OUTPUT_DIR.value)
   primer = None
   if _PRIMING.value == 'midi':
     try:
-      primer = midi_io.load_primer_actions(
-          paths.resolve_user_path(_MIDI_PRIMER.value))
+      primer = midi_io.load_primer_actions(flag_checks.input_path(
+          _MIDI_PRIMER.name, _MIDI_PRIMER.value))
     except (OSError, ValueError) as e:
       raise app.UsageError(f'--midi_primer: {e}') from e
   try:
     agent = rl_tuner_runner.load_tuned_agent(
-        paths.resolve_user_path(_CHECKPOINT_DIR.value), primer,
+        checkpoint_dir, primer,
         priming=_PRIMING.value, replay_memory_size=1)
   except (OSError, ValueError) as e:
     raise app.UsageError(f'--checkpoint_dir: {e}') from e
-  out = paths.resolve_user_path(_OUTPUT_DIR.value)
   written = rl_tuner_runner.write_melodies(
       agent, out, _NUM_MELODIES.value, seed=_SEED.value,
       sample=_SAMPLE.value)
@@ -70,4 +71,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)

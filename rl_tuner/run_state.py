@@ -360,6 +360,31 @@ def _differences(stored: dict, requested: dict) -> Dict[str, tuple]:
           if stored.get(k) != requested.get(k)}
 
 
+def stored_differences(output_dir: str, hparams: Dict[str, object]
+                       ) -> Dict[str, tuple]:
+  """Fields whose stored value in ``output_dir`` differs (nothing written).
+
+  Returns:
+    field -> (stored, requested); empty if no run is stored there.
+
+  Raises:
+    file_errors.CorruptFileError: if the stored hparams file is unreadable.
+  """
+  stored_path = os.path.join(checkpoint_dir(output_dir), HPARAMS_FILENAME)
+  if not os.path.exists(stored_path):
+    return {}
+  try:
+    with open(stored_path) as f:
+      stored = json.load(f)
+    if not isinstance(stored, dict):
+      raise ValueError('not a JSON object')
+  except (OSError, ValueError) as e:
+    raise file_errors.CorruptFileError(
+        stored_path, f'unreadable hparams ({file_errors.describe(e)}); '
+        'pass --overwrite to start afresh') from e
+  return _differences(stored, hparams)
+
+
 def check_hparams(output_dir: str, hparams: Dict[str, object],
                   mode: str = 'refuse') -> None:
   """Guards an output dir against mixing two runs' hparams (issue 12, item 8).
@@ -386,16 +411,8 @@ def check_hparams(output_dir: str, hparams: Dict[str, object],
   differences = {}
   event = 'start'
   if os.path.exists(stored_path):
-    try:
-      with open(stored_path) as f:
-        stored = json.load(f)
-      if not isinstance(stored, dict):
-        raise ValueError('not a JSON object')
-    except (OSError, ValueError) as e:
-      raise file_errors.CorruptFileError(
-          stored_path, f'unreadable hparams ({file_errors.describe(e)}); '
-          'pass --overwrite to start afresh') from e
-    differences = _differences(stored, hparams)
+    differences = ({} if mode == 'overwrite' else
+                   stored_differences(output_dir, hparams))
     event = 'resume'
     if differences and mode == 'refuse':
       raise HParamsChangedError(output_dir, differences)

@@ -26,6 +26,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from rl_tuner import flag_checks
 from rl_tuner import paths
 from rl_tuner.note_rnn import bigram_baseline
 from rl_tuner.note_rnn import melody_pipeline
@@ -63,12 +64,19 @@ def _source(s):
 
 def main(argv):
   del argv
+  for name in ('num_steps', 'eval_every', 'log_every', 'checkpoint_every'):
+    flag_checks.int_in_range(name, FLAGS[name].value, 1)
+  flag_checks.float_in_range('validation_fraction', FLAGS.validation_fraction,
+                             0.0, 0.9)
+  output_dir = flag_checks.output_dir('output_dir', FLAGS.output_dir)
+  export_dir = (flag_checks.output_dir('export_dir', FLAGS.export_dir)
+                if FLAGS.export_dir else None)
   try:
     hparams = note_rnn_trainer.parse_hparams(FLAGS.hparams)
     config = melody_pipeline.PipelineConfig(
         validation_fraction=FLAGS.validation_fraction)
   except ValueError as e:
-    raise app.UsageError(str(e))
+    raise app.UsageError(f'--hparams: {e}')
   try:
     dataset = melody_pipeline.load_dataset(
         [_source(s) for s in FLAGS.corpus], config,
@@ -86,8 +94,7 @@ def main(argv):
   logging.info('Bigram baseline on validation: %s', bigram)
 
   try:
-    trainer = note_rnn_trainer.NoteRNNTrainer(
-        hparams, paths.resolve_user_path(FLAGS.output_dir))
+    trainer = note_rnn_trainer.NoteRNNTrainer(hparams, output_dir)
   except ValueError as e:
     raise app.UsageError(f'--output_dir: {e}')
   start_step = trainer.restore_or_initialize()
@@ -97,7 +104,7 @@ def main(argv):
                           log_every=FLAGS.log_every,
                           checkpoint_every=FLAGS.checkpoint_every)
   logging.info('Final validation: %s (bigram: %s)', metrics, bigram)
-  if FLAGS.export_dir:
+  if export_dir:
     stats = dict(dataset.stats)
     stats.pop('cache', None)
     record = {
@@ -113,9 +120,9 @@ def main(argv):
         'bigram_baseline': {**bigram, 'smoothing': 'add-one'},
     }
     path = note_rnn_trainer.export_model(
-        trainer.model, paths.resolve_user_path(FLAGS.export_dir), record)
+        trainer.model, export_dir, record)
     logging.info('Exported %s', path)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)
