@@ -21,7 +21,7 @@ from drums import beat_agent_hparams
 from drums import language
 from drums import session as session_lib
 from drums import session_output
-from rl_tuner import paths
+from rl_tuner import flag_checks
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('program', None, 'A .gos program file.')
@@ -63,15 +63,26 @@ def bar_summary(records, ticks_per_bar):
 
 
 def run(program_path, bars, output_dir, wav, hparams, soundfont, load, save):
-  """Plays the program and writes the outputs; returns the summary."""
-  with open(program_path) as f:
-    text = f.read()
+  """Plays the program and writes the outputs; returns the summary.
+
+  Raises:
+    app.UsageError: if the program does not parse or --load is unusable.
+  """
+  try:
+    with open(program_path, encoding='utf-8') as f:
+      text = f.read(language.MAX_PROGRAM_CHARS + 1)
+  except (OSError, UnicodeDecodeError) as e:
+    raise app.UsageError(f'--program: cannot read {program_path}: {e}'
+                         ) from None
   try:
     session = session_lib.DrumSession(text, hparams)
   except language.ParseError as e:
     raise app.UsageError(f'{program_path}: {e}') from None
   if load:
-    session.load(load)
+    try:
+      session.load(load)
+    except (OSError, ValueError) as e:
+      raise app.UsageError(f'--load: {e}') from None
   records = session.run(bars)
   os.makedirs(output_dir, exist_ok=True)
   sequence = session_output.to_note_sequence(
@@ -100,14 +111,27 @@ def main(argv):
   del argv
   if not FLAGS.program or not FLAGS.output_dir:
     raise app.UsageError('--program and --output_dir are required')
-  hparams = beat_agent_hparams.parse_hparams(
-      FLAGS.hparams, beat_agent_hparams.CONFIGS[FLAGS.config])
-  hparams = beat_agent_hparams.BeatAgentHParams(
-      **{**hparams.to_dict(), 'seed': FLAGS.seed})
-  resolve = lambda p: paths.resolve_user_path(p) if p else p
-  summary = run(resolve(FLAGS.program), FLAGS.bars, resolve(FLAGS.output_dir),
-                FLAGS.wav, hparams, FLAGS.soundfont, resolve(FLAGS.load),
-                resolve(FLAGS.save))
+  program = flag_checks.input_path('program', FLAGS.program)
+  flag_checks.int_in_range('bars', FLAGS.bars, 1, 100_000)
+  output_dir = flag_checks.output_dir('output_dir', FLAGS.output_dir)
+  if FLAGS.config not in beat_agent_hparams.CONFIGS:
+    raise flag_checks.FlagError(
+        f'--config: unknown config {FLAGS.config!r}; expected one of '
+        f'{sorted(beat_agent_hparams.CONFIGS)}')
+  try:
+    hparams = beat_agent_hparams.parse_hparams(
+        FLAGS.hparams, beat_agent_hparams.CONFIGS[FLAGS.config])
+    hparams = beat_agent_hparams.BeatAgentHParams(
+        **{**hparams.to_dict(), 'seed': FLAGS.seed})
+  except ValueError as e:
+    raise flag_checks.FlagError(f'--hparams: {e}') from None
+  load = flag_checks.input_path('load', FLAGS.load) if FLAGS.load else None
+  save = (flag_checks.output_file('save', FLAGS.save, ('.npz',))
+          if FLAGS.save else None)
+  if FLAGS.wav:
+    flag_checks.input_path('soundfont', FLAGS.soundfont)
+  summary = run(program, FLAGS.bars, output_dir, FLAGS.wav, hparams,
+                FLAGS.soundfont, load, save)
   for row in summary['per_bar']:
     logging.info('bar %d: %s', row['bar'], {
         k: (v['mode'], f"{v['correct']}/{v['of']}", v['loss'])
@@ -116,4 +140,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)

@@ -40,6 +40,7 @@ import numpy as np
 from drums import beat_agent_hparams
 from drums import language
 from drums import schedule
+from rl_tuner import file_errors
 
 Fraction = fractions.Fraction
 AGENT_ROLES = ('learn', 'predict')
@@ -218,15 +219,24 @@ class DrumSession:
     """Loads agents saved by :meth:`save` (building them as needed).
 
     Raises:
-      FileNotFoundError, ValueError: see BeatAgent.load_state_dict.
+      FileNotFoundError: naming the path.
+      file_errors.CorruptFileError: (a ValueError) naming the path and what
+        is wrong: unreadable, not saved by :meth:`save`, or saved for agents
+        of another size.
     """
     from drums import beat_agent  # pylint: disable=g-import-not-at-top
     arrays = beat_agent.load_arrays(path)
-    for instrument in arrays['instruments']:
-      prefix = f'{instrument}/'
-      self.agent(str(instrument)).load_state_dict(
-          {k[len(prefix):]: v for k, v in arrays.items()
-           if k.startswith(prefix)})
+    try:
+      for instrument in arrays['instruments']:
+        if str(instrument) not in language.DRUM_INSTRUMENTS:
+          raise ValueError(f'unknown instrument {instrument!r}')
+        prefix = f'{instrument}/'
+        self.agent(str(instrument)).load_state_dict(
+            {k[len(prefix):]: v for k, v in arrays.items()
+             if k.startswith(prefix)})
+    except (KeyError, ValueError, IndexError, TypeError) as e:
+      raise file_errors.CorruptFileError(
+          path, f'not a saved drum session ({file_errors.describe(e)})') from e
 
   # --- the clock ---
 

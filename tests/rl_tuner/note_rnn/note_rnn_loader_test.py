@@ -39,7 +39,7 @@ class NoteRNNLoaderTest(tf.test.TestCase):
   def test_mismatched_config_raises(self):
     _, d = self._export('mismatch')
     note_rnn_model.NoteRNNConfig((7,)).save(d)
-    with self.assertRaisesRegex(ValueError, 'Cannot restore'):
+    with self.assertRaisesRegex(ValueError, 'cannot restore a Note RNN'):
       note_rnn_loader.NoteRNNLoader(d).load()
 
   def test_copies_have_the_weights_and_reward_rnn_is_frozen(self):
