@@ -22,8 +22,8 @@ import tensorflow as tf
 
 from drums import toggle_dqn
 from drums import toggle_env
-from rl_tuner import file_errors
 from rl_tuner import flag_checks
+from rl_tuner import run_state
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('output_dir', None, 'Checkpoints, figures, eval.json.')
@@ -97,14 +97,9 @@ def main(argv):
   checkpoint.episode = episode
   manager = tf.train.CheckpointManager(
       checkpoint, os.path.join(output_dir, 'checkpoints'), max_to_keep=3)
-  if manager.latest_checkpoint:
-    try:
-      checkpoint.restore(manager.latest_checkpoint).expect_partial()
-    except Exception as e:  # pylint: disable=broad-except
-      raise file_errors.CorruptFileError(
-          manager.latest_checkpoint, 'cannot restore the toggle DQN '
-          f'checkpoint ({file_errors.describe(e)})') from e
-    logging.info('restored %s', manager.latest_checkpoint)
+  restored = run_state.restore_managed(checkpoint, manager)
+  if restored:
+    logging.info('restored %s', restored)
   elif FLAGS.test:
     raise app.UsageError(f'--test: no checkpoint in {output_dir}/checkpoints')
   train_rewards = []

@@ -220,6 +220,42 @@ def read_checkpoint(checkpoint: tf.train.Checkpoint, path: str) -> None:
     ) from e
 
 
+def restore_managed(checkpoint: tf.train.Checkpoint,
+                    manager: tf.train.CheckpointManager) -> Optional[str]:
+  """Restores the newest intact checkpoint of a CheckpointManager.
+
+  For directories written by ``CheckpointManager.save`` (the Note RNN
+  trainer, the toggle DQN): a damaged newest checkpoint falls back to the one
+  before, with a warning that says so.
+
+  Returns:
+    The restored checkpoint prefix, or None if the manager has none.
+
+  Raises:
+    file_errors.CorruptFileError: if checkpoints exist but none restores.
+  """
+  errors = []
+  for path in reversed(manager.checkpoints):
+    try:
+      status = checkpoint.restore(path)
+      status.expect_partial()
+      status.assert_existing_objects_matched()
+    except Exception as e:  # pylint: disable=broad-except
+      errors.append(f'{path}: {file_errors.describe(e)}')
+      logging.warning('Cannot restore %s (%s); trying an older checkpoint',
+                      path, file_errors.describe(e))
+      continue
+    if errors:
+      logging.warning('Resumed from the older intact checkpoint %s because '
+                      'newer ones are damaged: %s', path, '; '.join(errors))
+    return path
+  if errors:
+    raise file_errors.CorruptFileError(
+        manager.directory, 'no intact checkpoint to resume from: ' +
+        '; '.join(errors))
+  return None
+
+
 def list_units(ckpt_dir: str) -> List[int]:
   """Steps of the committed units (manifests present), oldest first."""
   if not os.path.isdir(ckpt_dir):

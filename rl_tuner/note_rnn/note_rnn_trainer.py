@@ -40,6 +40,7 @@ import tensorflow as tf
 
 from rl_tuner import encoding
 from rl_tuner import hparams_overrides
+from rl_tuner import run_state
 from rl_tuner.note_rnn import melody_pipeline
 from rl_tuner.note_rnn import note_rnn_model
 from tensorflow.core.framework import summary_pb2
@@ -222,15 +223,19 @@ class NoteRNNTrainer:
   def restore_or_initialize(self) -> int:
     """Restores the latest checkpoint in ``output_dir`` if any.
 
+    A damaged newest checkpoint falls back to the one before (and says so).
+
     Returns:
       The training step reached (0 for a fresh start).
+
+    Raises:
+      file_errors.CorruptFileError: if no checkpoint in output_dir restores.
     """
     self.config.save(self.output_dir)
     _write_json(os.path.join(self.output_dir, HPARAMS_FILENAME),
                 self.hparams.to_dict())
-    latest = self.manager.latest_checkpoint
+    latest = run_state.restore_managed(self.checkpoint, self.manager)
     if latest:
-      self.checkpoint.restore(latest).assert_existing_objects_matched()
       logging.info('Resumed from %s at step %d', latest, int(self.step))
       # Fresh batch order after a resume, still reproducible.
       self._rng = np.random.default_rng([self.hparams.seed, int(self.step)])

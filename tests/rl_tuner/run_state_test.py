@@ -126,6 +126,52 @@ class RunStateTest(tf.test.TestCase):
     self.assertTrue(os.path.exists(stray))
 
 
+class RestoreManagedTest(tf.test.TestCase):
+  """CheckpointManager directories (Note RNN trainer, toggle DQN)."""
+
+  def _damage(self, prefix):
+    data = [n for n in os.listdir(self.dir)
+            if n.startswith(os.path.basename(prefix) + '.data')][0]
+    with open(os.path.join(self.dir, data), 'wb') as f:
+      f.write(b'')
+
+  def setUp(self):
+    super().setUp()
+    self.dir = self.create_tempdir().full_path
+    value = tf.Variable(0.0)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(value=value),
+                                         self.dir, max_to_keep=3)
+    for step in (1, 2):
+      value.assign(float(step))
+      manager.save(checkpoint_number=step)
+
+  def _restore(self):
+    value = tf.Variable(-1.0)
+    checkpoint = tf.train.Checkpoint(value=value)
+    manager = tf.train.CheckpointManager(checkpoint, self.dir, max_to_keep=3)
+    return run_state.restore_managed(checkpoint, manager), value
+
+  def test_newest(self):
+    path, value = self._restore()
+    self.assertEqual(os.path.basename(path), 'ckpt-2')
+    self.assertEqual(float(value.numpy()), 2.0)
+
+  def test_falls_back_and_says_so(self):
+    self._damage(os.path.join(self.dir, 'ckpt-2'))
+    with self.assertLogs(logging.get_absl_logger(), 'WARNING') as logs:
+      path, value = self._restore()
+    self.assertEqual(os.path.basename(path), 'ckpt-1')
+    self.assertEqual(float(value.numpy()), 1.0)
+    self.assertIn('older intact checkpoint', '\n'.join(logs.output))
+
+  def test_none_intact(self):
+    for step in (1, 2):
+      self._damage(os.path.join(self.dir, f'ckpt-{step}'))
+    with self.assertRaisesRegex(file_errors.CorruptFileError,
+                                'no intact checkpoint'):
+      self._restore()
+
+
 class HParamsGuardTest(absltest.TestCase):
 
   def setUp(self):
