@@ -26,9 +26,11 @@ at most MAX_PROGRAM_CHARS characters and MAX_STATEMENTS statements; a number
 is at most MAX_NUMBER_CHARS characters; a speed is at most MAX_SPEED; a
 ratio or note list has at most MAX_LIST_ITEMS items; one statement plays at
 most MAX_ONSETS_PER_STATEMENT onsets per bar (speed x number of ratios) and a
-whole program at most MAX_ONSETS_PER_BAR. Errors are :class:`ParseError` with the line, the
-column and what was expected in plain words. No TensorFlow here: the realtime
-adapter parses programs on its hot path.
+whole program at most MAX_ONSETS_PER_BAR.
+
+Errors are :class:`ParseError` with the line, the column and what was
+expected in plain words. No TensorFlow here: the realtime adapter parses
+programs on its hot path.
 """
 
 import dataclasses

@@ -118,7 +118,8 @@ def input_path(name: str, value: Optional[str], kind: str = 'file') -> str:
     FlagError: if empty, missing or of the other kind.
   """
   if not value or not value.strip():
-    raise _fail(name, f'is empty; give a {"directory" if kind == "dir" else "file"}')
+    what = 'directory' if kind == 'dir' else 'file'
+    raise _fail(name, f'is empty; give a {what}')
   path = os.path.abspath(paths.resolve_user_path(value))
   if not os.path.exists(path):
     raise _fail(name, f'{path!r} does not exist')

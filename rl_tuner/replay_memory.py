@@ -132,10 +132,11 @@ class ReplayMemory:
             int(v) for v in data['meta'])
         if (capacity, state_size, num_classes) != (
             self.capacity, self.state_size, self.num_classes):
+          mine = (self.capacity, self.state_size, self.num_classes)
           raise file_errors.CorruptFileError(path, (
               f'replay memory shape (capacity, state_size, classes) = '
               f'{(capacity, state_size, num_classes)} differs from this '
-              f'memory\'s {(self.capacity, self.state_size, self.num_classes)}'))
+              f'memory\'s {mine}'))
         if not (0 <= size <= capacity and 0 <= nxt < capacity
                 and added >= size):
           raise file_errors.CorruptFileError(
