@@ -7,6 +7,7 @@ from absl.testing import absltest
 import note_seq
 import numpy as np
 
+from rl_tuner.note_rnn import abc_reader
 from rl_tuner.note_rnn import melody_pipeline as mp
 
 # L:1/8 at 4 steps per quarter: an eighth is 2 steps, '2' a quarter (4 steps).
@@ -56,14 +57,14 @@ class AbcTest(absltest.TestCase):
 
   def test_rests_become_placeholders_only_in_music_lines(self):
     text = 'T: zz top\nK:G\n"Gz" z2 x A | !fz! [M:3/4] z/2 % z comment\n'
-    out = mp.preprocess_abc(text)
+    out = abc_reader.preprocess_abc(text)
     self.assertEqual(out.splitlines(), [
         'T: zz top', 'K:G',
         '"Gz" C,,,,2 C,,,, A | !fz! [M:3/4] C,,,,/2 % z comment'])
 
   def test_triplets_grace_notes_and_backquotes(self):
     # (3 notes last 2/3 of their written length; z/2 in a triplet -> 1/3.
-    out = mp.preprocess_abc('(3cde {g}f`g (3z/2B,,3/2^c2 "(3ab" |')
+    out = abc_reader.preprocess_abc('(3cde {g}f`g (3z/2B,,3/2^c2 "(3ab" |')
     self.assertEqual(out,
                      'c2/3d2/3e2/3 fg C,,,,1/3B,,1/1^c4/3 "(3ab" |')
 
