@@ -175,7 +175,8 @@ def _scalar(name: str, value: float, step: int) -> None:
                    metadata=_SCALAR_METADATA)
 
 
-def _write_json(path: str, data) -> None:
+def write_json(path: str, data) -> None:
+  """Writes ``data`` as indented, key-sorted JSON atomically (tmp + rename)."""
   tmp = path + '.tmp'
   with open(tmp, 'w') as f:
     json.dump(data, f, indent=2, sort_keys=True)
@@ -234,7 +235,7 @@ class NoteRNNTrainer:
       The training step reached (0 for a fresh start).
     """
     self.config.save(self.output_dir)
-    _write_json(os.path.join(self.output_dir, HPARAMS_FILENAME),
+    write_json(os.path.join(self.output_dir, HPARAMS_FILENAME),
                 self.hparams.to_dict())
     latest = self.manager.latest_checkpoint
     if latest:
@@ -428,5 +429,5 @@ def export_model(model: note_rnn_model.NoteRNN, export_dir: str,
                                        checkpoint_name='note_rnn')
   path = manager.save(checkpoint_number=0)
   if record is not None:
-    _write_json(os.path.join(export_dir, RECORD_FILENAME), record)
+    write_json(os.path.join(export_dir, RECORD_FILENAME), record)
   return path
