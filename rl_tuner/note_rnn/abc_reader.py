@@ -131,7 +131,8 @@ def split_sections(abc_text: str) -> Tuple[List[str], List[List[str]]]:
 
   Sections are runs of non-blank lines (stripped). The first section is the
   header if there is more than one section and it has no ``X:`` field;
-  every other section without an ``X:`` field is free text and dropped.
+  every other section without an ``X:`` field is free text and dropped, as
+  are the lines above the ``X:`` line of a tune's section.
 
   Args:
     abc_text: an ABC tunebook.
@@ -152,7 +153,11 @@ def split_sections(abc_text: str) -> Tuple[List[str], List[List[str]]]:
   header = []
   if len(sections) > 1 and not _has_reference(sections[0]):
     header = sections.pop(0)
-  return header, [s for s in sections if _has_reference(s)]
+  # Comment or free-text lines directly above a tune's X: line belong to no
+  # tune (note_seq would read them as music).
+  return header, [s[next(i for i, line in enumerate(s)
+                         if line.startswith('X:')):]
+                  for s in sections if _has_reference(s)]
 
 
 def _has_reference(lines: Sequence[str]) -> bool:

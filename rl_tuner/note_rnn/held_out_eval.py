@@ -98,6 +98,34 @@ def step_metrics(log_probs: np.ndarray, labels: np.ndarray,
   }
 
 
+def reference_segments(melodies: Sequence[np.ndarray],
+                       length: int = encoding.COMPOSITION_LENGTH,
+                       max_segments: int = 2000, seed: int = 0) -> np.ndarray:
+  """Real compositions: ``length``-step segments of melodies at bar lines.
+
+  Every melody is cut into non-overlapping segments starting at steps 0,
+  length, 2 x length, ... (whole segments only); ``max_segments`` of them are
+  drawn without replacement with ``numpy.random.default_rng(seed)``.
+
+  Args:
+    melodies: int action arrays ``[steps]`` (e.g. held-out melodies).
+    length: steps per segment (32, a composition).
+    max_segments: most segments returned.
+    seed: seed of the draw.
+
+  Returns:
+    int8 ``[M, length]``, M = min(max_segments, segments available), in the
+    order the segments occur.
+  """
+  segments = [np.asarray(m[i:i + length], np.int8)
+              for m in melodies for i in range(0, len(m) - length + 1, length)]
+  if not segments:
+    return np.zeros([0, length], np.int8)
+  keep = np.sort(np.random.default_rng(seed).permutation(len(segments))[
+      :max_segments])
+  return np.stack([segments[i] for i in keep])
+
+
 def bigram_log_probs(log_probs_table: np.ndarray,
                      melodies: Sequence[np.ndarray]) -> np.ndarray:
   """Bigram ``log p(. | previous)`` of every scored step.

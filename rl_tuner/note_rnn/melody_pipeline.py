@@ -65,7 +65,7 @@ MUSIC21_COLLECTIONS = ('essenFolksong', 'oneills1850', 'airdsAirs',
 ABC_EXTENSIONS = ('.abc',)
 MIDI_EXTENSIONS = ('.mid', '.midi')
 
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4
 
 
 class CorpusError(ValueError):

@@ -4,7 +4,8 @@ Every step of every validation melody after its first (see held_out_eval):
 the Note RNN, the add-one bigram and interpolated Kneser-Ney n-gram models
 (kneser_ney) fitted on the training melodies of the same split. Prints a
 table; with --write_record adds it as "held_out" to the checkpoint's
-training_record.json.
+training_record.json; with --reference_out writes 32-step segments of the
+held-out melodies (rl_tuner/data/held_out_compositions.npz is made so).
 
   bazel run //rl_tuner/note_rnn:note_rnn_eval -- \
     --checkpoint_dir=rl_tuner/note_rnn/pretrained --kn_orders=5,10
@@ -16,6 +17,7 @@ import os
 from absl import app
 from absl import flags
 from absl import logging
+import numpy as np
 
 from rl_tuner import paths
 from rl_tuner.note_rnn import bigram_baseline
@@ -34,6 +36,10 @@ flags.DEFINE_float('validation_fraction', 0.1, 'As note_rnn_train.')
 flags.DEFINE_string('cache_dir', melody_pipeline.default_cache_dir(),
                     'Cache of encoded melodies ("" disables).')
 flags.DEFINE_list('kn_orders', ['5', '10'], 'Kneser-Ney orders to score.')
+flags.DEFINE_string('reference_out', None, 'If set, write 2,000 32-step '
+                    'segments of the held-out melodies here (.npz, key '
+                    '"compositions"): the reference of rl_tuner_eval\'s '
+                    'overlapping-area metrics.')
 flags.DEFINE_bool('write_record', False, 'Add the results to the '
                   'checkpoint\'s training_record.json as "held_out".')
 
@@ -60,6 +66,13 @@ def main(argv):
   except (ValueError, FileNotFoundError) as e:
     raise app.UsageError(str(e))
   val = dataset.validation
+  if FLAGS.reference_out:
+    segments = held_out_eval.reference_segments(val)
+    path = paths.resolve_user_path(FLAGS.reference_out)
+    tmp = path + '.tmp.npz'
+    np.savez_compressed(tmp, compositions=segments)
+    os.replace(tmp, path)
+    logging.info('Wrote %d reference compositions to %s', len(segments), path)
   labels, positions = held_out_eval.step_labels(val)
   results = {'data': {'validation_melodies': len(val),
                       'validation_tunes': dataset.stats['validation_tunes'],

@@ -54,6 +54,15 @@ class StepMetricsTest(tf.test.TestCase):
     self.assertAllClose(lp[0, 1], 0.0)
     self.assertEqual(lp.shape, (2, 38))
 
+  def test_reference_segments(self):
+    # 70 steps -> segments at 0 and 32 (64..69 is not whole); 31 -> none.
+    a = np.arange(70) % 38
+    seg = held_out_eval.reference_segments([a, a[:31]], length=32)
+    self.assertAllEqual(seg, [a[:32], a[32:64]])
+    self.assertEqual(seg.dtype, np.int8)
+    one = held_out_eval.reference_segments([a], length=32, max_segments=1)
+    self.assertEqual(one.shape, (1, 32))
+
   def test_note_rnn_batches_equal_single_melodies(self):
     tf.keras.utils.set_random_seed(0)
     model = note_rnn_model.NoteRNN(note_rnn_model.NoteRNNConfig((8,)))
