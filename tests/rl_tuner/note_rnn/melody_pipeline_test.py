@@ -193,6 +193,41 @@ class DatasetTest(absltest.TestCase):
     self.assertEqual(mp.make_windows([melody[:10]], 16, 16).shape, (1, 16))
     self.assertEqual(mp.make_windows([melody[:96]], 32, 32).shape, (3, 32))
 
+  def test_window_starts_and_skips(self):
+    melody = np.arange(100) % 38
+    w, starts = mp.make_windows([melody, melody[:20]], window_steps=64,
+                                window_stride=32, return_starts=True)
+    # Melody 1: starts 0, 32, 64; melody 2: one window at 0.
+    self.assertEqual(starts.tolist(), [0, 32, 64, 0])
+    self.assertEqual(w.shape, (4, 64))
+    # Windows that open a melody are scored from their first prediction.
+    self.assertEqual(mp.window_skips(starts, 8).tolist(), [0, 8, 8, 0])
+
+  def test_near_duplicate_validation_tunes_move_to_training(self):
+    d = self.create_tempdir().full_path
+    # Ten distinct tunes (each a rising run from its own note) and a variant
+    # of every one (one note changed): every pair is a near-duplicate.
+    letters = 'CDEFGABcdefgab'
+    tunes = []
+    for i in range(10):
+      run = ' '.join(letters[i:i + 5])
+      variant = ' '.join(letters[i:i + 4]) + ' ' + letters[i]
+      for k, music in enumerate((run + ' ' + run, run + ' ' + variant)):
+        tunes.append(f'X:{2 * i + k + 1}\nT:t\nM:4/4\nL:1/4\nK:C\n'
+                     f'{music} |]\n')
+    _write(os.path.join(d, 'book.abc'), '\n'.join(tunes))
+    plain = mp.load_dataset([d], mp.PipelineConfig(
+        validation_fraction=0.3, dedup_threshold=None, min_melody_steps=2))
+    dedup = mp.load_dataset([d], mp.PipelineConfig(
+        validation_fraction=0.3, min_melody_steps=2))
+    self.assertEqual(plain.stats['validation_tunes'], 6)
+    moved = dedup.stats['validation_near_duplicates_moved']
+    self.assertGreater(moved, 0)
+    self.assertEqual(dedup.stats['validation_tunes'], 6 - moved)
+    self.assertEqual(dedup.stats['train_tunes'], 14 + moved)
+    with self.assertRaisesRegex(ValueError, 'dedup_threshold'):
+      mp.PipelineConfig(dedup_threshold=0.0)
+
 
 if __name__ == '__main__':
   absltest.main()
