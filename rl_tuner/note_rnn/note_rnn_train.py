@@ -14,6 +14,9 @@ Running again with the same --output_dir resumes from the last checkpoint.
 With --export_dir the final weights (no optimiser) are written there with
 training_record.json (command, data, steps, validation metrics and the bigram
 baseline's); the directory is then usable as --note_rnn_checkpoint_dir.
+Windows that open a melody are scored from their first prediction (the
+model learns how melodies begin); note_rnn_eval scores whole held-out melodies
+against n-gram baselines and adds the result to the record.
 """
 
 import datetime

@@ -21,6 +21,7 @@ class DiversityTest(absltest.TestCase):
     # Onsets per loop: C, G, E, C -> p = (1/2, 1/4, 1/4): H = 1.5 bits.
     self.assertAlmostEqual(r['pitch_class_entropy_bits'], 1.5)
     self.assertEqual(r['distinct_pitches_per_composition'], 3.0)
+    self.assertEqual(r['onsets_pct'], 50.0)  # Every other step.
     self.assertEqual(r['top_opening_pct'], 100.0)
     self.assertEqual(r['top_opening'], 'C4 - G4 -')
     self.assertNotIn('overlap_ioi', r)  # No reference.
