@@ -12,7 +12,7 @@ absolute discount per order):
 for orders k = 1..n, where h is the last k - 1 events, h' drops its oldest
 event, C_k(h) = sum_w c_k(h, w), N_k(h) = number of w with c_k(h, w) > 0 and
 D_k = n1 / (n1 + 2 n2) from the numbers n1, n2 of order-k n-grams with count
-1 and 2 (Ney, Essen & Kneser 1994). The highest order counts n-grams; a lower
+1 and 2 (Ney, Essen & Kneser 1994; 0.5 when no n-gram has count 1). The highest order counts n-grams; a lower
 order k < n counts continuations, c_k(h, w) = number of distinct events v
 with c_{k+1}(v h, w) > 0.
 

@@ -92,9 +92,10 @@ def main(argv):
       'onset_rate_after_first']
   print(f'Held-out melodies: {len(val)} ({len(labels)} scored steps); '
         f'accuracy | log perplexity (nats/step)')
-  print('| model | all steps | onset steps | opening (steps 1-8) | '
+  print('| model | all: accuracy | all: log ppl | onset: accuracy | '
+        'onset: log ppl | opening (steps 1-8): accuracy | opening: log ppl | '
         'p(onset) at step 1 |')
-  print('|---|---|---|---|---|')
+  print('|---|---|---|---|---|---|---|---|')
   for name, m in results.items():
     if name != 'data':
       print(_row(name, m))
