@@ -162,7 +162,6 @@ def note_rnn_log_probs(model, melodies: Sequence[np.ndarray],
   order = sorted(range(len(melodies)), key=lambda i: len(melodies[i]))
   i = 0
   while i < len(order):
-    longest = len(melodies[order[i]]) - 1
     j = i + 1
     while j < len(order) and (j - i + 1) * (len(melodies[order[j]]) - 1) <= (
         max_batch_steps):
