@@ -197,8 +197,19 @@ def load_tuned_agent(directory: str, primer_actions=None,
 
 
 def write_melodies(agent, directory: str, num_melodies: int, seed: int = 0,
-                   prefix: str = 'composition', sample: bool = True):
+                   prefix: str = 'composition', sample: bool = True,
+                   num_figures: Optional[int] = None):
   """Writes N melodies as MIDI (primer included) and probability figures.
+
+  Args:
+    agent: a tuned agent.
+    directory: output directory (midi/ and figures/ are created in it).
+    num_melodies: melodies to generate and write as MIDI.
+    seed: sampling seed.
+    prefix: file name prefix.
+    sample: sample from the softmax (else argmax).
+    num_figures: note-probability figures for the first this many melodies
+      only (a figure takes ~0.5 s, a MIDI file ~1 ms); None = all.
 
   Returns:
     The list of MIDI paths.
@@ -211,6 +222,8 @@ def write_melodies(agent, directory: str, num_melodies: int, seed: int = 0,
     paths.append(midi_io.write_composition_midi(
         os.path.join(directory, 'midi', f'{prefix}_{i}.mid'), actions,
         primer))
+    if num_figures is not None and i >= num_figures:
+      continue
     figures.plot_note_probabilities(
         p, actions, os.path.join(directory, 'figures',
                                  f'note_probabilities_{prefix}_{i}.png'),
