@@ -1,7 +1,7 @@
 """The studio in headless Chromium (Selenium): the issue's browser scenario.
 
-Starts the studio (sonification/studio_main.py) with real TF beat agents
-and a threaded CARL learner, then drives the page like a user: type the
+Starts the studio (sonification/studio/studio_main.py) with real TF beat
+agents and a threaded CARL learner, then drives the page like a user: type the
 tutorial's program and press Ctrl-Enter, see the pattern view and the loss
 plot fill, switch snare to predict, make a parse error and see it inline at
 its line and column while the old program keeps playing, drag on the XY pad
@@ -40,7 +40,7 @@ START_TIMEOUT_S = 240  # TF import and agent warm-up on a busy 2-core CPU.
 def _studio_main() -> str:
   here = os.path.dirname(os.path.abspath(__file__))
   root = os.path.dirname(os.path.dirname(os.path.dirname(here)))
-  return os.path.join(root, 'sonification', 'studio_main.py')
+  return os.path.join(root, 'sonification', 'studio', 'studio_main.py')
 
 
 class StudioBrowserTest(absltest.TestCase):
@@ -50,8 +50,8 @@ class StudioBrowserTest(absltest.TestCase):
     super().setUpClass()
     cls.tmp = tempfile.mkdtemp()
     main = _studio_main()
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(
-        os.path.dirname(main)), TF_CPP_MIN_LOG_LEVEL='2')
+    root = os.path.dirname(os.path.dirname(os.path.dirname(main)))
+    env = dict(os.environ, PYTHONPATH=root, TF_CPP_MIN_LOG_LEVEL='2')
     cls.log = open(os.path.join(cls.tmp, 'studio.log'), 'w+')
     cls.proc = subprocess.Popen(
         [sys.executable, main, '--token=t0ken', '--port=0', '--osc_port=-1',
