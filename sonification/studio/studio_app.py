@@ -212,6 +212,10 @@ class StudioApp:
     """Stops all sound (notes off, drums and CARL silent) until a program."""
     self.hushed = True
     self.drums.notes.all_off()
+    for sink in getattr(self.sink, 'sinks', [self.sink]):
+      all_off = getattr(sink, 'all_off', None)
+      if all_off is not None:  # the audio engine: ringing sounds stop too.
+        all_off()
 
   def export_session(self, path: str) -> str:
     """Writes the whole session (program, settings, agents) as JSON."""

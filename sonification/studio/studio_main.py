@@ -2,13 +2,14 @@ r"""The studio: a local web page to write, hear, teach and see the agents.
 
   bazel run //sonification:studio            (or: make studio)
   bazel run //sonification:studio -- --program=drums/examples/tutorial.gos \
-      --audio=alsa --midi_port=virtual:studio
+      --output=soundcard --midi_port=virtual:studio
 
 Prints a URL with a random access token (http://127.0.0.1:PORT/?token=...);
 open it in a browser. The page has an editor (Ctrl/Cmd-Enter evaluates,
 Ctrl-. stops all sound), mode buttons, the pattern and loss views, the beat
 agent's meta-parameters, save/load and session export/import, a CARL panel
-and audio in the browser. Everything it does goes through the same command
+and the audio engine (sonification/audio/) heard in the browser (default)
+or on the sound card (--output=soundcard). Everything it does goes through the same command
 queue as OSC (--osc_port, default 9000), see docs/studio.md.
 """
 
@@ -26,9 +27,12 @@ from sonification import clock as clock_lib
 from sonification import live_session
 from sonification import osc_control
 from sonification import sinks as sinks_lib
+from sonification.audio import engine as engine_lib
+from sonification.audio import outputs as audio_outputs
 from sonification.carl import carl_hparams
 from sonification.carl import carl_session
 from sonification.studio import audio_blocks
+from sonification.studio import engine_sink
 from sonification.studio import studio_app
 from sonification.studio import studio_server
 from sonification.studio import studio_store
@@ -58,8 +62,11 @@ flags.DEFINE_integer('osc_port', osc_control.DEFAULT_PORT, 'OSC in port '
                      '(-1: off)')
 flags.DEFINE_string('osc_out', '', 'OSC out host:port')
 flags.DEFINE_string('midi_port', '', 'MIDI out port; virtual:NAME')
-flags.DEFINE_string('audio', '', 'also play on the sound card with this '
-                    'fluidsynth driver (alsa, pulseaudio, coreaudio, ...)')
+flags.DEFINE_enum('output', 'browser', ['browser', 'soundcard'],
+                  'where the audio engine plays: streamed to the page, or '
+                  'this machine\'s sound card (PortAudio)')
+flags.DEFINE_string('sound_device', None, 'sound card device (index or name '
+                    'part; default: the system default)')
 flags.DEFINE_bool('test_tone', False, 'stream a 440 Hz test tone to the '
                   'browser instead of the session')
 flags.DEFINE_float('seconds', None, 'stop after N seconds (tests)')
@@ -77,8 +84,7 @@ def _program_text() -> str:
     raise app.UsageError(f'--program: {e}') from e
 
 
-def _carl(sink):
-  hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
+def _carl(sink, hp):
   if FLAGS.carl_learner == 'process':
     from sonification.carl import carl_remote  # pylint: disable=g-import-not-at-top
     agent = carl_remote.RemoteAgent(hp)
@@ -97,14 +103,25 @@ def main(argv):
   text = _program_text()
   try:
     program = language.parse(text)
+    hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
     sink = live_session.open_sinks(live_session.SinkConfig(
-        FLAGS.midi_port, FLAGS.osc_out, '', FLAGS.audio))
+        FLAGS.midi_port, FLAGS.osc_out))
   except (sinks_lib.SinkError, ValueError) as e:
     raise app.UsageError(str(e)) from e
-  synth = audio_blocks.HitSynth()
-  sink.sinks.append(synth)
+  engine = engine_lib.Engine(sample_rate=audio_blocks.DEFAULT_SAMPLE_RATE,
+                             block_size=256)
+  engine.warm_up()  # compiles the DSP kernels before the clock starts.
+  sink.sinks.append(engine_sink.EngineSink(
+      engine, carl_outputs=hp.output_size if FLAGS.carl else 0))
+  sound_card = None
+  if FLAGS.output == 'soundcard':
+    try:
+      sound_card = audio_outputs.SoundDeviceOutput(
+          engine, device=FLAGS.sound_device).start()
+    except audio_outputs.AudioDeviceError as e:
+      raise app.UsageError(f'--output=soundcard: {e}') from e
   clock = clock_lib.Clock(bpm=program.bpm)
-  carl, carl_agent = _carl(sink) if FLAGS.carl else (None, None)
+  carl, carl_agent = _carl(sink, hp) if FLAGS.carl else (None, None)
   logging.info('building the beat agents (TensorFlow) ...')
   the_app = studio_app.StudioApp(text, sink, carl=carl,
                                  set_bpm=clock.set_bpm)
@@ -114,11 +131,15 @@ def main(argv):
     inputs['osc'] = osc_control.OscControlServer(osc_control.DEFAULT_HOST,
                                                  FLAGS.osc_port)
   session = live_session.LiveSession(the_app, clock, inputs)
-  outputs = ['browser'] + (['sound card'] if FLAGS.audio else [])
+  outputs = ['sound card' if sound_card else 'browser']
+  if FLAGS.test_tone:
+    audio_source = audio_blocks.TestTone()
+  else:
+    audio_source = None if sound_card else engine
   server = studio_server.StudioServer(
       the_app, control,
       studio_store.Store(paths.resolve_user_path(FLAGS.studio_dir)),
-      audio_source=(audio_blocks.TestTone() if FLAGS.test_tone else synth),
+      audio_source=audio_source,
       token=FLAGS.token or secrets.token_urlsafe(16), host=FLAGS.host,
       port=FLAGS.port, outputs=outputs)
   loop = ioloop.IOLoop.current()
@@ -139,6 +160,8 @@ def main(argv):
     clock.stop()
     clock_thread.join(timeout=30.0)
     server.close()
+    if sound_card is not None:
+      sound_card.close()
     if carl_agent is not None and hasattr(carl_agent, 'close'):
       carl_agent.close()
   if 'stats' in result:

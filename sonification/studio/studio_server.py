@@ -156,6 +156,7 @@ class StudioServer:
     self._audio_stop = threading.Event()
     self._audio_thread: Optional[threading.Thread] = None
     self._loop = ioloop.IOLoop.current()
+    self._start_audio()
 
   @property
   def url(self) -> str:
@@ -202,13 +203,17 @@ class StudioServer:
 
   # -------------------------------------------------------------- audio --
 
-  def audio_subscribe(self, client) -> None:
-    self.audio_clients.add(client)
-    if self._audio_thread is None and self.audio_source is not None:
-      self._audio_stop.clear()
+  def _start_audio(self) -> None:
+    """Renders the source in real time from the start, heard or not: the
+    engine's events must not pile up while no page listens (they would all
+    sound at once when one connects)."""
+    if self.audio_source is not None:
       self._audio_thread = threading.Thread(target=self._pump_audio,
                                             name='studio-audio', daemon=True)
       self._audio_thread.start()
+
+  def audio_subscribe(self, client) -> None:
+    self.audio_clients.add(client)
 
   def audio_unsubscribe(self, client) -> None:
     self.audio_clients.discard(client)
@@ -221,7 +226,8 @@ class StudioServer:
     next_s = time.monotonic()
     while not self._audio_stop.is_set():
       data = self.audio_source.render(frames).tobytes()  # interleaved.
-      self._loop.add_callback(self._send_audio, data)
+      if self.audio_clients:
+        self._loop.add_callback(self._send_audio, data)
       next_s += period
       delay = next_s - time.monotonic()
       if delay < -0.5:  # fell far behind (suspended): start afresh.
@@ -343,6 +349,8 @@ class StudioServer:
 
   def close(self) -> None:
     self._audio_stop.set()
+    if self._audio_thread is not None:
+      self._audio_thread.join(timeout=5.0)
     self._pusher.stop()
     self._http.stop()
     for client in list(self.state_clients | self.audio_clients):
@@ -432,7 +440,7 @@ class AudioSocket(_Socket):
   def open(self, *args, **kwargs):
     source = self.studio.audio_source
     if source is None:
-      self.close(1011, 'no audio source')
+      self.close(1011, 'audio plays on the sound card')
       return
     self.write_message(json.dumps(dict(
         sample_rate=source.sample_rate, channels=2,

@@ -12,6 +12,7 @@ class StreamPlayer extends AudioWorkletProcessor {
     this.started = false;
     this.prebuffer = 3 * 1024;  // frames before playback starts.
     this.sinceReport = 0;
+    this.peak = 0;  // largest |sample| played since the last report.
     this.port.onmessage = (event) => this.push(new Float32Array(event.data));
   }
 
@@ -37,6 +38,7 @@ class StreamPlayer extends AudioWorkletProcessor {
       if (this.started && this.buffered > 0) {
         out[0][i] = this.left[this.read];
         if (out[1]) out[1][i] = this.right[this.read];
+        this.peak = Math.max(this.peak, Math.abs(out[0][i]));
         this.read = (this.read + 1) % this.size;
         this.buffered--;
       } else {
@@ -48,7 +50,8 @@ class StreamPlayer extends AudioWorkletProcessor {
     this.sinceReport += n;
     if (this.sinceReport >= 4800) {
       this.sinceReport = 0;
-      this.port.postMessage({buffered: this.buffered});
+      this.port.postMessage({buffered: this.buffered, peak: this.peak});
+      this.peak = 0;
     }
     return true;
   }

@@ -356,8 +356,13 @@ async function audioOn() {
   node.connect(ctx.destination);
   const socket = new WebSocket(`ws://${location.host}/audio?token=${encodeURIComponent(token)}`);
   socket.binaryType = 'arraybuffer';
-  audio = {ctx, node, socket, buffered: 0, sampleRate: ctx.sampleRate, blocks: 0};
-  node.port.onmessage = (e) => { audio.buffered = e.data.buffered; };
+  audio = {ctx, node, socket, buffered: 0, sampleRate: ctx.sampleRate, blocks: 0,
+           peak: 0, heard: 0};
+  node.port.onmessage = (e) => {
+    audio.buffered = e.data.buffered;
+    audio.peak = Math.max(audio.peak * 0.9, e.data.peak);
+    if (e.data.peak > 0) audio.heard = Math.max(audio.heard, e.data.peak);
+  };
   socket.onmessage = (e) => {
     if (typeof e.data === 'string') {
       const header = JSON.parse(e.data);
@@ -393,8 +398,10 @@ setInterval(() => {
   const ms = rttMs / 2 + 1000 * audio.buffered / audio.sampleRate +
       1000 * ((audio.ctx.baseLatency || 0) + (audio.ctx.outputLatency || 0));
   const el = $('latency');
-  el.textContent = `latency ${ms.toFixed(0)} ms (${audio.blocks} blocks)`;
+  const db = audio.peak > 0 ? (20 * Math.log10(audio.peak)).toFixed(0) : '-inf';
+  el.textContent = `latency ${ms.toFixed(0)} ms, level ${db} dBFS (${audio.blocks} blocks)`;
   el.dataset.ms = ms.toFixed(1);
+  el.dataset.heard = audio.heard.toFixed(4);
 }, 500);
 
 connect();
