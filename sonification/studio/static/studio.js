@@ -128,9 +128,51 @@ function showState(s) {
   if (s.build_errors && s.build_errors.length) status(s.build_errors[s.build_errors.length - 1], true);
 }
 
+// Mode buttons beside each `learn`/`predict` statement in the editor too.
+const AGENT_LINE = /\b(?:learn|predict)\s+(kick|snare|closedhat|openhat)\b/g;
+let inlineMarks = [];
+let inlineKey = null;
+
+function modeButtons(instrument, mode) {
+  const span = document.createElement('span');
+  span.className = 'inline-modes';
+  span.dataset.instrument = instrument;
+  for (const m of ['learn', 'predict', 'off']) {
+    const b = document.createElement('button');
+    b.textContent = m;
+    b.className = 'mode small' + (mode === m ? ' active' : '');
+    b.dataset.mode = m;
+    b.onmousedown = (e) => e.preventDefault();  // keep the editor's cursor.
+    b.onclick = () => osc('/drums/mode', instrument, m);
+    span.appendChild(b);
+  }
+  return span;
+}
+
+function showInlineModes(force) {
+  const modes = (lastState && lastState.modes) || {};
+  const key = JSON.stringify(modes) + editor.getValue();
+  if (!force && key === inlineKey) return;
+  inlineKey = key;
+  for (const mark of inlineMarks) mark.clear();
+  inlineMarks = [];
+  editor.eachLine((handle) => {
+    const text = handle.text.replace(/\/\/.*/, '');
+    for (const match of text.matchAll(AGENT_LINE)) {
+      if (!(match[1] in modes)) continue;
+      const line = editor.getLineNumber(handle);
+      inlineMarks.push(editor.setBookmark(
+          {line, ch: handle.text.length},
+          {widget: modeButtons(match[1], modes[match[1]])}));
+    }
+  });
+}
+editor.on('changes', () => showInlineModes(false));
+
 function showModes(modes) {
   const box = $('modes');
   const key = JSON.stringify(modes);
+  showInlineModes(false);
   if (box.dataset.key === key) return;
   box.dataset.key = key;
   box.textContent = '';

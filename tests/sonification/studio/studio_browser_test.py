@@ -167,10 +167,19 @@ class StudioBrowserTest(absltest.TestCase):
     self.wait(lambda: int(self.el('#loss').get_attribute('data-points')) >= 2,
               90, 'the loss plot got no points')
 
-    # Switch the snare to predict with its mode button.
-    self.el('.mode-row[data-instrument="snare"] button[data-mode="predict"]'
-           ).click()
+    # Switch the snare to predict with the button beside its statement in
+    # the editor.
+    self.el('.CodeMirror .inline-modes[data-instrument="snare"] '
+            'button[data-mode="predict"]').click()
     self.wait(lambda: self.active_mode('snare') == 'predict', 30)
+    self.wait(lambda: self.els('.CodeMirror .inline-modes button.active'
+                               '[data-mode="predict"]'), 10)
+    self.assertEqual(self.editor_text(), PROGRAM)  # the widget is no text.
+
+    # Ctrl-. stops all sound (the clock runs on, nothing plays) until the
+    # next evaluation.
+    self.el('.CodeMirror textarea').send_keys(Keys.CONTROL, '.')
+    self.wait(lambda: d.execute_script('return lastState.hushed'), 20)
 
     # A parse error shows inline at its line and column; the old program
     # keeps playing.
@@ -204,6 +213,25 @@ class StudioBrowserTest(absltest.TestCase):
     self.wait(lambda: self.carl_number('memory') >= memory + 2, 20,
               'CARL memory did not grow by 2')
     self.assertGreaterEqual(self.carl_number('rewards'), 2)
+    # Its other controls act on the session too.
+    noise = self.el('#noise')
+    noise.clear()
+    noise.send_keys('0.3', Keys.ENTER)
+    self.el('header h1').click()  # change fires on blur.
+    self.wait(lambda: d.execute_script('return lastState.carl.noise') == 0.3,
+              20)
+    self.el('#clear-memory').click()
+    self.wait(lambda: self.carl_number('memory') == 0, 20)
+
+    # New meta-parameters build fresh agents (off the clock) and keep the
+    # mode.
+    structure = self.driver.find_element(By.NAME, 'structure')
+    structure.clear()
+    structure.send_keys('16/8')
+    self.el('#apply-hparams').click()
+    self.wait(lambda: d.execute_script(
+        'return lastState.hparams.structure.join("/")') == '16/8', 120)
+    self.assertEqual(self.active_mode('snare'), 'predict')
 
     # Save the program by name, overwrite the editor, load it back.
     self.type_program(PROGRAM)
