@@ -358,7 +358,7 @@ class StudioApp:
         loss={k: [list(p) for p in v] for k, v in
               self._loss_history.items()},
         hparams=studio_store.hparams_to_json(self.hparams),
-        carl=carl)
+        program=self.program_text, carl=carl)
 
   def snapshot(self) -> dict:
     """The last published state (read from any thread; never mutated)."""

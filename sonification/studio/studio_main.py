@@ -9,8 +9,9 @@ open it in a browser. The page has an editor (Ctrl/Cmd-Enter evaluates,
 Ctrl-. stops all sound), mode buttons, the pattern and loss views, the beat
 agent's meta-parameters, save/load and session export/import, a CARL panel
 and the audio engine (sonification/audio/) heard in the browser (default)
-or on the sound card (--output=soundcard). Everything it does goes through the same command
-queue as OSC (--osc_port, default 9000), see docs/studio.md.
+or on the sound card (--output=soundcard). Everything it does goes through
+the same command queue as OSC (--osc_port, default 9000); see
+docs/studio.md.
 """
 
 import secrets
@@ -37,7 +38,7 @@ from sonification.studio import studio_app
 from sonification.studio import studio_server
 from sonification.studio import studio_store
 
-DEFAULT_PROGRAM = """// Ctrl-Enter (Cmd-Enter) evaluates, Ctrl-. stops all sound.
+DEFAULT_PROGRAM = """// Ctrl-Enter (Cmd-Enter) evaluates; Ctrl-. stops all sound.
 bpm 120;
 source kick*2;
 learn snare*2+0.5;

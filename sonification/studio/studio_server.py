@@ -44,7 +44,9 @@ import time
 from typing import Optional, Set
 from urllib import parse as urlparse
 
+from tornado import httpserver
 from tornado import ioloop
+from tornado import netutil
 from tornado import web
 from tornado import websocket
 
@@ -147,8 +149,10 @@ class StudioServer:
         (r'/ws', StateSocket),
         (r'/audio', AudioSocket),
     ], **settings)
-    self._http = self.web_app.listen(port, address=host)
-    self.port = next(iter(self._http._sockets.values())).getsockname()[1]  # pylint: disable=protected-access
+    sockets = netutil.bind_sockets(port, address=host)
+    self.port = sockets[0].getsockname()[1]
+    self._http = httpserver.HTTPServer(self.web_app)
+    self._http.add_sockets(sockets)
     self._last_snapshot = None
     self._pusher = ioloop.PeriodicCallback(self._push_state,
                                            STATE_INTERVAL_MS)
@@ -192,6 +196,10 @@ class StudioServer:
                               **snapshot))
     for client in list(self.state_clients):
       client.write_message(message)
+
+  def resend_state(self) -> None:
+    """The next push sends the snapshot even if unchanged (a new page)."""
+    self._last_snapshot = None
 
   def audio_info(self) -> dict:
     return dict(outputs=self.outputs, browser_clients=len(self.audio_clients),
@@ -415,7 +423,7 @@ class StateSocket(_Socket):
 
   def open(self, *args, **kwargs):
     self.studio.state_clients.add(self)
-    self.studio._last_snapshot = None  # pylint: disable=protected-access
+    self.studio.resend_state()
     self.write_message(json.dumps(self.studio.names()))
 
   async def on_message(self, message):
@@ -450,6 +458,3 @@ class AudioSocket(_Socket):
   def on_close(self):
     self.studio.audio_unsubscribe(self)
 
-
-def log_url(url: str) -> None:
-  logging.info('studio at %s', url)

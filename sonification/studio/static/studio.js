@@ -56,8 +56,7 @@ const editor = CodeMirror.fromTextArea($('editor'), {
     'Ctrl-.': hush, 'Cmd-.': hush,
   },
 });
-editor.setValue('// Ctrl-Enter (Cmd-Enter) evaluates, Ctrl-. stops all sound.\n' +
-                'bpm 120;\nsource kick*2;\nlearn snare*2+0.5;\n');
+let programShown = false;  // the running program fills the editor once.
 let errorMark = null;
 let errorWidget = null;
 
@@ -113,6 +112,10 @@ document.addEventListener('keydown', (e) => {
 
 function showState(s) {
   lastState = s;
+  if (!programShown && s.program !== undefined) {
+    programShown = true;
+    if (!editor.getValue()) editor.setValue(s.program);
+  }
   $('clock').textContent = s.tick === null ? 'tick -' :
       `bar ${s.bar} tick ${s.step}  ${s.bpm ? s.bpm.toFixed(0) : '-'} bpm`;
   $('building').classList.toggle('hidden', !s.building);

@@ -150,6 +150,9 @@ class StudioBrowserTest(absltest.TestCase):
     d = self.driver
     d.get(self.url)
     self.wait(lambda: self.el('#conn').text == 'connected', 30)
+    # The editor shows the running program, highlighted.
+    self.wait(lambda: 'learn snare*2+0.5;' in self.editor_text(), 30)
+    self.assertEqual(self.el('.CodeMirror-code .cm-keyword').text, 'bpm')
     self.assertEqual(self.el('.CodeMirror-code .cm-def').text, 'source')
 
     # Type the tutorial's program and evaluate with Ctrl-Enter.
@@ -161,8 +164,9 @@ class StudioBrowserTest(absltest.TestCase):
     # target on the same ticks (8 ticks per bar).
     self.wait(lambda: self.pattern_row('snare target') == [1, 0, 0, 0] * 2, 60)
     self.wait(lambda: self.pattern_row('source') == [1, 0, 0, 0] * 2, 30)
+    # The playing tick is outlined in each of the three rows.
     self.assertEqual(d.execute_script(
-        'return document.querySelectorAll(".cell.now").length'), 3)  # the playing tick, per row.
+        'return document.querySelectorAll(".cell.now").length'), 3)
     # The loss plot: points once a bar of learning has passed.
     self.wait(lambda: int(self.el('#loss').get_attribute('data-points')) >= 2,
               90, 'the loss plot got no points')

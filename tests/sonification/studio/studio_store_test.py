@@ -24,7 +24,8 @@ class StoreTest(absltest.TestCase):
     store.save_program('a', 'bpm 90;')
     self.assertEqual(store.names('programs'), ['a', 'b'])
     self.assertEqual(store.load_program('b'), 'source kick*2;')
-    with self.assertRaisesRegex(studio_store.SessionError, "no saved program 'c'"):
+    with self.assertRaisesRegex(studio_store.SessionError,
+                                "no saved program 'c'"):
       store.load_program('c')
     self.assertTrue(store.agent_path('a').endswith(os.path.join('agents',
                                                                 'a.npz')))
