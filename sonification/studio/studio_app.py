@@ -124,6 +124,11 @@ class StudioApp:
       run()
       self._install_pending()
 
+  def _cancel_builds(self) -> None:
+    with self._lock:
+      self._generation += 1
+      self._pending = None
+
   def _install_pending(self) -> None:
     with self._lock:
       install, self._pending = self._pending, None
@@ -165,6 +170,7 @@ class StudioApp:
                       if s.role in session_lib.AGENT_ROLES} -
                      set(session.agents))
     if not missing:
+      self._cancel_builds()  # a slower, older program must not land later.
       session.set_program(program)
       self.program_text = text
       self._apply_bpm(program.bpm)

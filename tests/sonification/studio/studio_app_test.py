@@ -3,6 +3,8 @@
 import collections
 import json
 import os
+import threading
+import time
 
 from absl.testing import absltest
 
@@ -90,6 +92,31 @@ class StudioAppTest(absltest.TestCase):
     self.assertEqual(app.drums.session.modes, {'closedhat': 'learn'})
     self.assertEqual(self.bpms, [90.0])
     self.assertEqual(app.program_text, 'bpm 90; source kick; learn closedhat;')
+
+  def test_a_later_program_wins_over_a_slower_build(self):
+    app = self.make()
+    app._background = True  # pylint: disable=protected-access
+    release = threading.Event()
+    slow = factory_fn(self.built)
+
+    def blocking(hparams):
+      make = slow(hparams)
+      def wait_then_make(instrument):
+        release.wait(10)
+        return make(instrument)
+      return wait_then_make
+
+    app._factory_fn = blocking  # pylint: disable=protected-access
+    app.set_program('source kick; learn openhat;')  # builds in a thread.
+    self.assertTrue(app.building)
+    app.set_program('source kick*4; learn snare*4;')  # no new agent: now.
+    release.set()
+    for _ in range(200):
+      if not app.building:
+        break
+      time.sleep(0.01)
+    app.on_tick(tick(0))
+    self.assertEqual(app.program_text, 'source kick*4; learn snare*4;')
 
   def test_parse_error_keeps_the_old_program(self):
     app = self.make()
