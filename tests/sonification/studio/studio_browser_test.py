@@ -218,12 +218,19 @@ class StudioBrowserTest(absltest.TestCase):
               'CARL memory did not grow by 2')
     self.assertGreaterEqual(self.carl_number('rewards'), 2)
     # Its other controls act on the session too.
-    noise = self.el('#noise')
-    noise.clear()
-    noise.send_keys('0.3', Keys.ENTER)
-    self.el('header h1').click()  # change fires on blur.
-    self.wait(lambda: d.execute_script('return lastState.carl.noise') == 0.3,
-              20)
+    rewards = self.carl_number('rewards')
+    self.el('#dislike').click()
+    self.wait(lambda: self.carl_number('rewards') == rewards + 1, 20)
+    for css, value, field in (('#noise', '0.3', 'carl.noise'),
+                              ('#reward-scale', '2', 'carl.reward_scale'),
+                              ('#optimise-every', '5', 'carl.optimise_every'),
+                              ('#bpm', '132', 'bpm')):
+      box = self.el(css)
+      box.clear()
+      box.send_keys(value)
+      self.el('header h1').click()  # 'change' fires on blur.
+      self.wait(lambda: d.execute_script(f'return lastState.{field}') ==
+                float(value), 20, f'{css} did not set {field}')
     self.el('#clear-memory').click()
     self.wait(lambda: self.carl_number('memory') == 0, 20)
 
