@@ -74,6 +74,28 @@ class StudioServerTest(testing.AsyncTestCase):
     self.assertEqual(await self.fetch('/vendor/codemirror/lib/codemirror.js',
                                       Cookie='studio_token=tok'), 200)
 
+  def test_host_opens_it_up_on_purpose(self):
+    port = self.server.port
+    self.assertTrue(self.server.host_allowed(f'localhost:{port}'))
+    self.assertFalse(self.server.host_allowed('192.168.1.5:%d' % port))
+    self.assertFalse(self.server.host_allowed(f'localhost:{port + 1}'))
+    self.assertTrue(self.server.origin_allowed(f'http://localhost:{port}',
+                                               f'localhost:{port}'))
+    self.assertFalse(self.server.origin_allowed('http://evil.example',
+                                                f'localhost:{port}'))
+    opened = studio_server.StudioServer(FakeApp(), self.control, self.store,
+                                        token='tok', host='0.0.0.0', port=0)
+    try:
+      self.assertTrue(opened.host_allowed('192.168.1.5:8000'))
+      self.assertTrue(opened.origin_allowed('http://192.168.1.5:8000',
+                                            '192.168.1.5:8000'))
+      self.assertFalse(opened.origin_allowed('http://evil.example',
+                                             '192.168.1.5:8000'))
+      self.assertFalse(opened.token_ok('') or opened.token_ok('tok2'))
+      self.assertTrue(opened.url.startswith('http://127.0.0.1:'))
+    finally:
+      opened.close()
+
   @testing.gen_test
   async def test_sockets_refuse_other_origins_and_tokens(self):
     for origin, token in (('http://evil.example', 'tok'), (None, 'nope')):
