@@ -195,7 +195,10 @@ class StudioServer:
     message = json.dumps(dict(type='state', audio=self.audio_info(),
                               **snapshot))
     for client in list(self.state_clients):
-      client.write_message(message)
+      try:
+        client.write_message(message)
+      except websocket.WebSocketClosedError:
+        self.state_clients.discard(client)
 
   def resend_state(self) -> None:
     """The next push sends the snapshot even if unchanged (a new page)."""
