@@ -30,6 +30,11 @@ from sonification import midi_ports
 from sonification import osc_control
 from sonification import pad_input
 from sonification import sinks
+from sonification.studio import audio_blocks
+from sonification.studio import engine_sink
+from sonification.studio import studio_app
+from sonification.studio import studio_server
+from sonification.studio import studio_store
 
 
 class HotPathImportsTest(absltest.TestCase):
