@@ -11,6 +11,13 @@ Every sink has the same small interface, called from the clock thread:
   * ``control_change(control, value, channel, time_s)``: one MIDI CC (0-127
     each), e.g. a synth line's cutoff; ``program_change(program, channel,
     time_s)``: a General MIDI program 0-127 (0-based).
+  * ``drum_program(program, time_s)``, ``statement_hit(statement, time_s)``,
+    ``statement_note(statement, pitch, duration_s, time_s)`` and
+    ``control_input(name, value, time_s)``: a live drum program's events by
+    statement (index in ``program.statements``), for the audio engine
+    (sonification.audio.engine_sink), which gives each statement its own
+    voice and effect chain; other sinks ignore them and play the same events
+    from note_on/note_off and control_change.
   * ``close()``.
 
 None of this imports TF. Real devices are optional: tests use mido's
@@ -81,6 +88,20 @@ class Sink:
                      time_s: float = 0.0) -> None:
     pass
 
+  def drum_program(self, program, time_s: float = 0.0) -> None:
+    pass
+
+  def statement_hit(self, statement: int, time_s: float = 0.0) -> None:
+    pass
+
+  def statement_note(self, statement: int, pitch: int, duration_s: float,
+                     time_s: float = 0.0) -> None:
+    pass
+
+  def control_input(self, name: str, value: float, time_s: float = 0.0
+                    ) -> None:
+    pass
+
   def close(self) -> None:
     pass
 
@@ -120,6 +141,18 @@ class MultiSink(Sink):
 
   def program_change(self, program, channel=0, time_s=0.0):
     self._each('program_change', program, channel, time_s)
+
+  def drum_program(self, program, time_s=0.0):
+    self._each('drum_program', program, time_s)
+
+  def statement_hit(self, statement, time_s=0.0):
+    self._each('statement_hit', statement, time_s)
+
+  def statement_note(self, statement, pitch, duration_s, time_s=0.0):
+    self._each('statement_note', statement, pitch, duration_s, time_s)
+
+  def control_input(self, name, value, time_s=0.0):
+    self._each('control_input', name, value, time_s)
 
   def close(self):
     self._each('close')

@@ -140,6 +140,8 @@ class SoundDeviceOutput:
     stream_factory: builds the stream (``sounddevice.OutputStream``'s
       keyword arguments); tests pass a fake.
     timing_size: how many recent callback durations ``timings`` keeps.
+    tap: called with every block played (e.g. a WavWriter recording the
+      session); it runs in the audio callback, so it must be quick.
 
   Raises:
     AudioDeviceError: no PortAudio, no output device, or the stream cannot
@@ -149,8 +151,10 @@ class SoundDeviceOutput:
   def __init__(self, engine, device: Union[int, str, None] = None,
                latency: Union[str, float] = 'low',
                stream_factory: Optional[Callable] = None,
-               timing_size: int = 100000):
+               timing_size: int = 100000,
+               tap: Optional[Callable[[np.ndarray], None]] = None):
     self.engine = engine
+    self.tap = tap
     self.timings: Deque[float] = collections.deque(maxlen=timing_size)
     self.underruns = 0
     kwargs = dict(samplerate=engine.sample_rate,
@@ -181,7 +185,10 @@ class SoundDeviceOutput:
     if status:
       self.underruns += 1
     t0 = time.perf_counter()
-    outdata[:] = self.engine.render(frames)
+    block = self.engine.render(frames)
+    outdata[:] = block
+    if self.tap is not None:
+      self.tap(block)
     self.timings.append(time.perf_counter() - t0)
 
   def start(self) -> 'SoundDeviceOutput':
