@@ -141,7 +141,7 @@ class Limiter:
     self.window = max(2, int(round(LOOKAHEAD_S * sample_rate)))
     self.ceiling = 10.0 ** (ceiling_db / 20.0)
     self.release = voices.one_pole(LIMITER_RELEASE_S, sample_rate)
-    self.state = np.array([1.0, 0.0])
+    self.state = np.array([1.0, 0.0, float(self.window), 0.0])
     self.delay = np.zeros((4, self.window))
     self.delay[2:] = 1.0
 

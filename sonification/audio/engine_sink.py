@@ -85,8 +85,8 @@ class EngineSink(sinks_lib.Sink):
     self._tracks = set()
     self._closed = False
     self.output = None
+    engine.warm_up()  # Kernels and samples now, not on the first tick.
     if open_output is not None:
-      engine.warm_up()
       self.output = open_output(engine, self.writer)
 
   @property
