@@ -11,9 +11,8 @@ Per tick, :class:`DrumLiveApp` steps the session and plays what it returns:
   ``mousex``/``mousey``) go out as the sound-controller CCs of
   :data:`SYNTH_CCS` (MIDI 1.0 RP-021: 74 brightness, 71 harmonic content,
   72 release time), which hardware and software synths map to filter cutoff,
-  resonance and envelope. fluidsynth's General MIDI soundfont ignores them,
-  so a ``--wav_out`` rendering does not follow them; MIDI and OSC receivers
-  do.
+  resonance and envelope (fluidsynth's General MIDI soundfont, the
+  ``--synth=gm`` path, ignores them).
 
 The same events go to the sinks by statement as well (``drum_program``,
 ``statement_hit``, ``statement_note``, ``control_input``; sinks.Sink), at
