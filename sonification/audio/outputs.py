@@ -9,12 +9,15 @@
     records how long that took (for bench/audio_bench.py). With no sound
     card, PortAudio or device, it raises :class:`AudioDeviceError` naming
     the problem. Tests pass a fake ``stream_factory``.
-  * :func:`pump` renders blocks into any callable (a browser stream, a test).
+  * :func:`pump` renders blocks into any callable as fast as it can (a
+    test, an offline consumer); :class:`PacedOutput` renders them at the
+    sample rate's pace in a thread (a browser stream).
 """
 
 import collections
 import os
 import tempfile
+import threading
 import time
 from typing import Callable, Deque, List, Optional, Union
 
@@ -117,6 +120,56 @@ def render(engine, seconds: float, block_size: int = 4096) -> np.ndarray:
     out[done:done + n] = engine.render(n)
     done += n
   return out
+
+
+class PacedOutput:
+  """Renders blocks at the sample rate's pace into a callable, in a thread:
+  an output for consumers without their own clock (a browser stream).
+
+  Args:
+    engine: an engine.Engine (its sample_rate and block_size are used).
+    consumer: called with each float32 ``[block_size, 2]`` block.
+    warm_up: compile the kernels before the first block.
+
+  The thread sleeps until each block's due time; when it falls behind (a
+  slow consumer) it renders at once and counts the late blocks in
+  ``late``, never skipping audio.
+  """
+
+  def __init__(self, engine, consumer: Callable[[np.ndarray], None],
+               warm_up: bool = True):
+    self.engine = engine
+    self.consumer = consumer
+    self.late = 0
+    self.blocks = 0
+    self._stop = threading.Event()
+    self._thread = threading.Thread(target=self._run, name='audio-paced',
+                                    daemon=True)
+    self._warm_up = warm_up
+
+  def _run(self) -> None:
+    period = self.engine.block_size / float(self.engine.sample_rate)
+    due = time.perf_counter()
+    while not self._stop.is_set():
+      self.consumer(self.engine.render(self.engine.block_size))
+      self.blocks += 1
+      due += period
+      delay = due - time.perf_counter()
+      if delay > 0:
+        self._stop.wait(delay)
+      else:
+        self.late += 1
+        due = time.perf_counter()
+
+  def start(self) -> 'PacedOutput':
+    if self._warm_up:
+      self.engine.warm_up()
+    self._thread.start()
+    return self
+
+  def close(self) -> None:
+    self._stop.set()
+    self._thread.join(timeout=5.0)
 
 
 def _sounddevice():
