@@ -26,7 +26,6 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-import sys
 import threading
 import time
 
@@ -45,8 +44,9 @@ flags.DEFINE_integer('bars', 32, 'bars rendered offline')
 flags.DEFINE_float('seconds', 20.0, 'length of the realtime scenario')
 flags.DEFINE_integer('block_size', 128, 'realtime block (samples)')
 flags.DEFINE_float('bpm', 150.0, 'tempo of the learning drum session')
-flags.DEFINE_float('switch_interval_ms', 0.5, 'sys.setswitchinterval of the '
-                   'process (Python default 5 ms); 0 keeps the default')
+flags.DEFINE_float('switch_interval_ms', 0.5, 'the sound card output\'s '
+                   'sys.setswitchinterval (Python default 5 ms); 0 keeps '
+                   'the default')
 
 DENSE_PROGRAM = """bpm 150;
 source kick*2 3,3,2 (dist:2, lpf:2000);
@@ -101,8 +101,10 @@ def realtime_row(seconds, block_size, bpm):
   streams = []
 
   def open_output(engine, tap):
-    output = outputs.SoundDeviceOutput(engine, stream_factory=_FakeStream,
-                                       tap=tap)
+    output = outputs.SoundDeviceOutput(
+        engine, stream_factory=_FakeStream, tap=tap,
+        switch_interval_s=(FLAGS.switch_interval_ms / 1e3
+                           if FLAGS.switch_interval_ms > 0 else None))
     streams.append(output)
     return output.start()
 
@@ -158,8 +160,6 @@ def realtime_row(seconds, block_size, bpm):
 
 def main(argv):
   del argv
-  if FLAGS.switch_interval_ms > 0:
-    sys.setswitchinterval(FLAGS.switch_interval_ms / 1e3)
   rows = offline_rows(FLAGS.bars)
   rows.append(realtime_row(FLAGS.seconds, FLAGS.block_size, FLAGS.bpm))
   header = ('scenario', 'work', 'time', 'result')

@@ -112,13 +112,13 @@ class DrumLiveApp:
     for hit in record.hits:
       if hit.statement >= 0:
         offset = float(hit.phase) * self.ticks_per_bar - record.tick
-        self.sink.statement_hit(hit.statement,
-                                tick.time_s + max(0.0, offset) * tick_s)
+        self.sink.statement_hit(hit.statement, tick.time_s,
+                                max(0.0, offset) * tick_s)
     for note in record.notes:
       offset = float(note.phase) * self.ticks_per_bar - record.tick
       self.sink.statement_note(note.statement, note.pitch,
-                               float(note.duration) * bar_s,
-                               tick.time_s + max(0.0, offset) * tick_s)
+                               float(note.duration) * bar_s, tick.time_s,
+                               max(0.0, offset) * tick_s)
 
   def _set_control(self, name: str, value: float) -> None:
     self.session.set_control(name, value)

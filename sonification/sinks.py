@@ -11,10 +11,11 @@ Every sink has the same small interface, called from the clock thread:
   * ``control_change(control, value, channel, time_s)``: one MIDI CC (0-127
     each), e.g. a synth line's cutoff; ``program_change(program, channel,
     time_s)``: a General MIDI program 0-127 (0-based).
-  * ``drum_program(program, time_s)``, ``statement_hit(statement, time_s)``,
-    ``statement_note(statement, pitch, duration_s, time_s)`` and
-    ``control_input(name, value, time_s)``: a live drum program's events by
-    statement (index in ``program.statements``), for the audio engine
+  * ``drum_program(program, time_s)``, ``statement_hit(statement, time_s,
+    offset_s)``, ``statement_note(statement, pitch, duration_s, time_s,
+    offset_s)`` and ``control_input(name, value, time_s)``: a live drum
+    program's events by statement (index in ``program.statements``), at
+    ``offset_s`` seconds after the tick at ``time_s``, for the audio engine
     (sonification.audio.engine_sink), which gives each statement its own
     voice and effect chain; other sinks ignore them and play the same events
     from note_on/note_off and control_change.
@@ -91,11 +92,12 @@ class Sink:
   def drum_program(self, program, time_s: float = 0.0) -> None:
     pass
 
-  def statement_hit(self, statement: int, time_s: float = 0.0) -> None:
+  def statement_hit(self, statement: int, time_s: float = 0.0,
+                    offset_s: float = 0.0) -> None:
     pass
 
   def statement_note(self, statement: int, pitch: int, duration_s: float,
-                     time_s: float = 0.0) -> None:
+                     time_s: float = 0.0, offset_s: float = 0.0) -> None:
     pass
 
   def control_input(self, name: str, value: float, time_s: float = 0.0
@@ -145,11 +147,13 @@ class MultiSink(Sink):
   def drum_program(self, program, time_s=0.0):
     self._each('drum_program', program, time_s)
 
-  def statement_hit(self, statement, time_s=0.0):
-    self._each('statement_hit', statement, time_s)
+  def statement_hit(self, statement, time_s=0.0, offset_s=0.0):
+    self._each('statement_hit', statement, time_s, offset_s)
 
-  def statement_note(self, statement, pitch, duration_s, time_s=0.0):
-    self._each('statement_note', statement, pitch, duration_s, time_s)
+  def statement_note(self, statement, pitch, duration_s, time_s=0.0,
+                     offset_s=0.0):
+    self._each('statement_note', statement, pitch, duration_s, time_s,
+               offset_s)
 
   def control_input(self, name, value, time_s=0.0):
     self._each('control_input', name, value, time_s)

@@ -20,7 +20,8 @@ renders into the WAV writer up to LAG_S behind the latest event (so events a
 little in the future, e.g. hits between ticks, are never late); ``close``
 renders the rest plus a tail. Realtime, the first event is anchored at the
 sound card's current frame plus the latency, and the mapping is re-anchored
-whenever the two clocks drift more than DRIFT_S apart.
+whenever the two clocks drift more than DRIFT_S apart (judged on the tick
+time; a statement event's ``offset_s`` within its tick is added after).
 """
 
 import logging
@@ -95,9 +96,12 @@ class EngineSink(sinks_lib.Sink):
 
   # ------------------------------------------------------------------ time --
 
-  def _frame(self, time_s: float) -> int:
-    """The engine frame of session time ``time_s`` (see module docstring)."""
+  def _frame(self, time_s: float, offset_s: float = 0.0) -> int:
+    """The engine frame of session time ``time_s`` (now, on the session's
+    clock) plus ``offset_s`` (an event later in the tick); see the module
+    docstring. Drift is judged on ``time_s`` alone."""
     time_s = float(time_s)
+    offset = self.engine.seconds_to_frame(max(0.0, float(offset_s)))
     if self._anchor is None:
       start = self.engine.frame + (self._latency if self.realtime else 0)
       self._anchor = (time_s, start)
@@ -109,8 +113,8 @@ class EngineSink(sinks_lib.Sink):
       if frame < now or frame > now + self._latency + drift:
         self._anchor = (time_s, now + self._latency)
         frame = now + self._latency
-      return frame
-    frame = max(frame, self.engine.frame)
+      return frame + offset
+    frame = max(frame + offset, self.engine.frame)
     self._latest = max(self._latest, frame)
     self._follow(self._latest - self.engine.seconds_to_frame(LAG_S))
     return frame
@@ -133,15 +137,16 @@ class EngineSink(sinks_lib.Sink):
     self._statements = program_tracks.configure(
         self.engine, program, self._statements, frame=self._frame(time_s))
 
-  def statement_hit(self, statement, time_s=0.0):
+  def statement_hit(self, statement, time_s=0.0, offset_s=0.0):
     self.engine.trigger(program_tracks.statement_track(statement),
-                        frame=self._frame(time_s))
+                        frame=self._frame(time_s, offset_s))
 
-  def statement_note(self, statement, pitch, duration_s, time_s=0.0):
+  def statement_note(self, statement, pitch, duration_s, time_s=0.0,
+                     offset_s=0.0):
     duration = self.engine.seconds_to_frame(
         duration_s * program_tracks.SYNTH_GATE)
     self.engine.trigger(program_tracks.statement_track(statement),
-                        frame=self._frame(time_s), pitch=pitch,
+                        frame=self._frame(time_s, offset_s), pitch=pitch,
                         duration=max(1, duration))
 
   def control_input(self, name, value, time_s=0.0):

@@ -16,6 +16,7 @@
 
 import collections
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -24,6 +25,7 @@ from typing import Callable, Deque, List, Optional, Union
 import numpy as np
 
 PCM_SUBTYPE = 'PCM_16'
+SWITCH_INTERVAL_S = 0.0005  # As bench/sonification_bench.py's clock process.
 DEFAULT_PEAK_DB = -1.0
 
 
@@ -195,6 +197,10 @@ class SoundDeviceOutput:
     timing_size: how many recent callback durations ``timings`` keeps.
     tap: called with every block played (e.g. a WavWriter recording the
       session); it runs in the audio callback, so it must be quick.
+    switch_interval_s: on start, lowers Python's thread switch interval
+      (sys.setswitchinterval, default 5 ms) to this, so the audio callback
+      waits at most about this long for the GIL while other threads (the
+      clock, a learning agent) run Python; None leaves it.
 
   Raises:
     AudioDeviceError: no PortAudio, no output device, or the stream cannot
@@ -205,9 +211,11 @@ class SoundDeviceOutput:
                latency: Union[str, float] = 'low',
                stream_factory: Optional[Callable] = None,
                timing_size: int = 100000,
-               tap: Optional[Callable[[np.ndarray], None]] = None):
+               tap: Optional[Callable[[np.ndarray], None]] = None,
+               switch_interval_s: Optional[float] = SWITCH_INTERVAL_S):
     self.engine = engine
     self.tap = tap
+    self.switch_interval_s = switch_interval_s
     self.timings: Deque[float] = collections.deque(maxlen=timing_size)
     self.underruns = 0
     kwargs = dict(samplerate=engine.sample_rate,
@@ -246,6 +254,9 @@ class SoundDeviceOutput:
 
   def start(self) -> 'SoundDeviceOutput':
     self.engine.warm_up()
+    if (self.switch_interval_s is not None and
+        self.switch_interval_s < sys.getswitchinterval()):
+      sys.setswitchinterval(self.switch_interval_s)
     self.stream.start()
     return self
 

@@ -6,6 +6,7 @@ import numpy as np
 import soundfile
 from absl.testing import absltest
 
+from drums import language
 from drums import session as session_lib
 from sonification import clock
 from sonification import drum_live
@@ -111,6 +112,29 @@ class EngineSinkTest(absltest.TestCase):
     # One kick, not two: the peak is -1 dBFS after normalising either way,
     # so compare energy with the unfiltered hit.
     self.assertLess(rms(filtered), 1.2 * rms(plain))
+
+  def test_realtime_hit_later_in_its_tick_keeps_its_offset(self):
+    # A hit 0.5 s after its tick is not mistaken for clock drift: it sounds
+    # at latency + 0.5 s after the first event.
+    streams = []
+
+    def open_output(engine, tap):
+      output = outputs.SoundDeviceOutput(engine, stream_factory=FakeStream,
+                                         tap=tap)
+      streams.append(output.stream)
+      return output.start()
+
+    wav = os.path.join(self.dir, 'offset.wav')
+    sink = engine_sink.EngineSink(engine_lib.Engine(SR, 128), wav,
+                                  open_output, latency_s=0.01)
+    sink.drum_program(language.parse('kick;'), 50.0)
+    sink.statement_hit(0, 50.0, 0.5)
+    streams[0].pull(200)  # 0.58 s.
+    sink.close()
+    audio = self.read('offset.wav')
+    onset = int(np.argmax(np.abs(audio) > 1e-4))
+    delay = engine_lib.Limiter(SR).window - 1
+    self.assertEqual(onset, 441 + 22050 + delay)  # 0.01 s + 0.5 s.
 
   def test_realtime_output_records_what_it_plays(self):
     streams = []
