@@ -1,5 +1,7 @@
 """Language programs through the engine: every setting is heard."""
 
+import os
+
 import numpy as np
 from absl.testing import absltest
 
@@ -26,6 +28,14 @@ class ProgramTracksTest(absltest.TestCase):
       a, b = render(dry), render(wet)
       self.assertEqual(a.shape, b.shape)
       self.assertGreater(np.max(np.abs(a - b)), 0.05, msg=wet)
+
+  def test_every_example_sounds_under_the_ceiling(self):
+    for name in sorted(os.listdir('drums/examples')):
+      with open(os.path.join('drums/examples', name)) as f:
+        audio = render(f.read(), 2)
+      peak = float(np.max(np.abs(audio)))
+      self.assertLessEqual(peak, 10 ** (-1 / 20) + 1e-6, msg=name)  # -1 dBFS.
+      self.assertGreater(peak, 0.1, msg=name)
 
   def test_bit_identical(self):
     with open('drums/examples/synths.gos') as f:
