@@ -10,6 +10,7 @@ from drums import language
 from drums import session as session_lib
 from sonification import clock
 from sonification import drum_live
+from sonification import live_session
 from sonification import sinks
 from sonification.audio import engine as engine_lib
 from sonification.audio import engine_sink
@@ -135,6 +136,25 @@ class EngineSinkTest(absltest.TestCase):
     onset = int(np.argmax(np.abs(audio) > 1e-4))
     delay = engine_lib.Limiter(SR).window - 1
     self.assertEqual(onset, 441 + 22050 + delay)  # 0.01 s + 0.5 s.
+
+  def test_live_session_opens_the_engine_or_gm(self):
+    wav = os.path.join(self.dir, 'x.wav')
+    opened = live_session.open_sinks(live_session.SinkConfig(wav_out=wav))
+    self.assertIsInstance(opened.sinks[0], engine_sink.EngineSink)
+    opened.close()
+    opened = live_session.open_sinks(live_session.SinkConfig(
+        wav_out=wav, synth='gm'))
+    self.assertIsInstance(opened.sinks[0], sinks.WavSink)
+    with self.assertRaisesRegex(ValueError, 'volume'):
+      live_session.open_sinks(live_session.SinkConfig(
+          wav_out=wav, carl_voice='cutoff,volume'))
+    with self.assertRaisesRegex(ValueError, "synth 'fm'"):
+      live_session.open_sinks(live_session.SinkConfig(wav_out=wav,
+                                                      synth='fm'))
+    if not sinks.sound_card_present():  # This machine and CI.
+      with self.assertRaisesRegex(sinks.SinkError, 'no sound card'):
+        live_session.open_sinks(live_session.SinkConfig(
+            audio_driver='default'))
 
   def test_realtime_output_records_what_it_plays(self):
     streams = []
