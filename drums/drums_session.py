@@ -4,7 +4,11 @@
       --bars=16 --output_dir=/tmp/drums --wav
 
 Writes to --output_dir: session.mid (General MIDI drum track), session.wav
-(with --wav; fluidsynth + a GM soundfont), patterns.png (source, target and
+(with --wav: the project's audio engine, sonification/audio, where every
+statement has its own voice and effect chain and lead/bass follow cut, res
+and env, peak -1 dBFS, bit-identical for the same program and seed; or with
+--synth=gm the MIDI file through fluidsynth and a GM soundfont, notes only),
+patterns.png (source, target and
 predicted hits over time, loss) and summary.json (per bar: loss and how many
 of the ticks the agent got right). With --save the agents (model + replay
 memory) are saved; --load starts from saved agents.
@@ -27,14 +31,17 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string('program', None, 'A .gos program file.')
 flags.DEFINE_integer('bars', 16, 'Bars to play.', lower_bound=1)
 flags.DEFINE_string('output_dir', None, 'Where outputs go.')
-flags.DEFINE_boolean('wav', False, 'Also render session.wav with fluidsynth.')
+flags.DEFINE_boolean('wav', False, 'Also render session.wav.')
+flags.DEFINE_enum('synth', 'engine', ['engine', 'gm'], 'What renders --wav: '
+                  'the audio engine (effects and synth settings heard) or '
+                  'fluidsynth General MIDI (notes only).')
 flags.DEFINE_integer('seed', 0, 'Seed of the agents.')
 flags.DEFINE_string('config', 'language',
                     f'Agent config: {sorted(beat_agent_hparams.CONFIGS)}.')
 flags.DEFINE_string('hparams', '', 'Overrides, e.g. "learning_rate=0.01,'
                     'structure=32/16/8".')
 flags.DEFINE_string('soundfont', session_output.DEFAULT_SOUNDFONT,
-                    'General MIDI soundfont for --wav.')
+                    'General MIDI soundfont for --wav --synth=gm.')
 flags.DEFINE_string('load', None, 'Load agents from this .npz first.')
 flags.DEFINE_string('save', None, 'Save the agents to this .npz at the end.')
 
@@ -62,7 +69,21 @@ def bar_summary(records, ticks_per_bar):
   return out
 
 
-def run(program_path, bars, output_dir, wav, hparams, soundfont, load, save):
+def render_engine_wav(session, records, wav_path):
+  """Renders the records with the audio engine to ``wav_path`` (-1 dBFS)."""
+  # pylint: disable=g-import-not-at-top
+  from sonification.audio import engine as engine_lib
+  from sonification.audio import outputs as audio_outputs
+  from sonification.audio import program_tracks
+  # pylint: enable=g-import-not-at-top
+  audio = program_tracks.render_records(engine_lib.Engine(), session.program,
+                                        records, session.bpm)
+  return audio_outputs.write_wav(wav_path, audio_outputs.normalise(audio),
+                                 engine_lib.DEFAULT_SAMPLE_RATE)
+
+
+def run(program_path, bars, output_dir, wav, hparams, soundfont, load, save,
+        synth='engine'):
   """Plays the program and writes the outputs; returns the summary.
 
   Raises:
@@ -89,9 +110,12 @@ def run(program_path, bars, output_dir, wav, hparams, soundfont, load, save):
       records, session.bpm, session.ticks_per_bar)
   outputs = {'midi': session_output.write_midi(
       os.path.join(output_dir, 'session.mid'), sequence)}
-  if wav:
+  if wav and synth == 'gm':
     outputs['wav'] = session_output.render_wav(
         outputs['midi'], os.path.join(output_dir, 'session.wav'), soundfont)
+  elif wav:
+    outputs['wav'] = render_engine_wav(
+        session, records, os.path.join(output_dir, 'session.wav'))
   outputs['figure'] = session_output.plot_patterns(
       records, os.path.join(output_dir, 'patterns.png'),
       session.ticks_per_bar, title=os.path.basename(program_path))
@@ -128,10 +152,10 @@ def main(argv):
   load = flag_checks.input_path('load', FLAGS.load) if FLAGS.load else None
   save = (flag_checks.output_file('save', FLAGS.save, ('.npz',))
           if FLAGS.save else None)
-  if FLAGS.wav:
+  if FLAGS.wav and FLAGS.synth == 'gm':
     flag_checks.input_path('soundfont', FLAGS.soundfont)
   summary = run(program, FLAGS.bars, output_dir, FLAGS.wav, hparams,
-                FLAGS.soundfont, load, save)
+                FLAGS.soundfont, load, save, FLAGS.synth)
   for row in summary['per_bar']:
     logging.info('bar %d: %s', row['bar'], {
         k: (v['mode'], f"{v['correct']}/{v['of']}", v['loss'])

@@ -48,11 +48,13 @@ AGENT_ROLES = ('learn', 'predict')
 
 @dataclasses.dataclass(frozen=True)
 class PlayedHit:
-  """A drum hit the session played: instrument, loudness, exact bar phase."""
+  """A drum hit the session played: instrument, loudness, exact bar phase,
+  and the index of the statement whose effect chain it goes through."""
   instrument: str
   velocity: int
   phase: Fraction
   predicted: bool = False  # True when the agent chose it (mode predict).
+  statement: int = -1  # Index in Program.statements (-1: none).
 
 
 @dataclasses.dataclass(frozen=True)
@@ -279,22 +281,35 @@ class DrumSession:
 
   def _played(self, hits_now, modes, actions, tick) -> Tuple[PlayedHit, ...]:
     """Written hits (minus predicted instruments) plus the agents' hits."""
+    agent_statements = {}
     played = {}
     velocities = {}
     for hit in hits_now:
       velocities.setdefault(hit.instrument, hit.velocity)
+      if hit.role in AGENT_ROLES:
+        agent_statements.setdefault(hit.instrument, hit.statement)
       if hit.role in AGENT_ROLES and modes.get(hit.instrument) == 'predict':
         continue
       if hit.instrument not in played:  # Latched: one hit per tick.
         played[hit.instrument] = PlayedHit(hit.instrument, hit.velocity,
-                                           hit.phase)
+                                           hit.phase, statement=hit.statement)
     for instrument, mode in modes.items():
       if mode == 'predict' and actions.get(instrument):
         velocity = velocities.get(instrument, self._velocity(instrument))
-        played[instrument] = PlayedHit(instrument, velocity,
-                                       Fraction(tick, self.ticks_per_bar),
-                                       predicted=True)
+        played[instrument] = PlayedHit(
+            instrument, velocity, Fraction(tick, self.ticks_per_bar),
+            predicted=True, statement=agent_statements.get(
+                instrument, self._agent_statement(instrument)))
     return tuple(played.values())
+
+  def _agent_statement(self, instrument) -> int:
+    """Index of the learn/predict statement of ``instrument`` (-1: none)."""
+    for i, statement in enumerate(self.program.statements):
+      if (isinstance(statement, language.DrumStatement) and
+          statement.instrument == instrument and
+          statement.role in AGENT_ROLES):
+        return i
+    return -1
 
   def _velocity(self, instrument):
     for statement in self.program.drums():
