@@ -40,7 +40,11 @@ from absl import flags
 from absl import logging
 
 from rl_tuner import evaluation
+from rl_tuner import flag_checks
+from rl_tuner import midi_io
 from rl_tuner import paths
+from rl_tuner import rl_tuner_hparams
+from rl_tuner import run_state
 from rl_tuner.sweeps import sweep_spec
 from rl_tuner.sweeps import trial as trial_lib
 from rl_tuner.sweeps import tune_sweep
@@ -77,24 +81,47 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   try:
+    # Training compositions are primed like the evaluation's (a random
+    # note); epsilon anneals over half the run, as in the paper.
+    base = rl_tuner_hparams.parse_hparams(
+        f'priming=random,exploration_period={max(_NUM_STEPS.value // 2, 1)}')
+    base = rl_tuner_hparams.parse_hparams(_HPARAMS.value, base=base)
+    for algorithm in _ALGORITHMS.value:
+      rl_tuner_hparams.parse_hparams(f'algorithm={algorithm}', base=base)
     seeds = [int(s) for s in _SEEDS.value]
   except ValueError as e:
-    raise app.UsageError(f'--seeds: {e}') from e
+    raise app.UsageError(f'--hparams/--algorithms/--seeds: {e}') from e
   if not seeds or len(set(seeds)) != len(seeds):
     raise app.UsageError(f'--seeds must be distinct integers, got '
                          f'{_SEEDS.value}')
-  out = paths.resolve_user_path(_OUTPUT_DIR.value)
-  note_rnn_dir = paths.resolve_user_path(_NOTE_RNN_DIR.value)
-  steps = _NUM_STEPS.value
+  flag_checks.int_in_range(_NUM_STEPS.name, _NUM_STEPS.value, 1)
+  flag_checks.int_in_range(_NUM_COMPOSITIONS.name, _NUM_COMPOSITIONS.value, 1,
+                           100_000_000)
+  out = flag_checks.output_dir(_OUTPUT_DIR.name, _OUTPUT_DIR.value)
+  table_path = flag_checks.output_file(_TABLE_PATH.name, _TABLE_PATH.value,
+                                       ('.md',))
+  note_rnn_dir = flag_checks.input_path(_NOTE_RNN_DIR.name,
+                                        _NOTE_RNN_DIR.value, 'dir')
+  midi_primer = flag_checks.input_path(_MIDI_PRIMER.name, _MIDI_PRIMER.value)
+  if base.priming == 'midi':
+    try:
+      midi_io.load_primer_actions(midi_primer)
+    except (OSError, ValueError) as e:
+      raise app.UsageError(f'--midi_primer: {e}') from e
   try:
     spec = sweep_spec.SweepSpec(
         algorithms=tuple(_ALGORITHMS.value), seeds=tuple(seeds),
-        hparams=_HPARAMS.value, num_steps=steps,
-        eval_every=max(steps // 5, 1), checkpoint_every=max(steps // 5, 1),
-        max_concurrent=_MAX_CONCURRENT.value,
-        midi_primer=paths.resolve_user_path(_MIDI_PRIMER.value))
-  except ValueError as e:  # Bad --hparams, --algorithms or --seeds.
+        hparams=_HPARAMS.value, num_steps=_NUM_STEPS.value,
+        eval_every=max(_NUM_STEPS.value // 5, 1),
+        checkpoint_every=max(_NUM_STEPS.value // 5, 1),
+        max_concurrent=_MAX_CONCURRENT.value, midi_primer=midi_primer)
+  except ValueError as e:
     raise app.UsageError(f'reproduce: {e}') from e
+  for t in spec.trials():  # Refuse before training anything, not half-way.
+    hparams = rl_tuner_hparams.parse_hparams(t.hparams)
+    run_dir = trial_lib.trial_dir(out, t.name)
+    if run_state.stored_differences(run_dir, hparams.to_dict()):
+      run_state.check_hparams(run_dir, hparams.to_dict())
   start = time.time()
   tune_sweep.run_sweep(spec, out, note_rnn_dir,
                        ray_address=_RAY_ADDRESS.value or None,
@@ -117,9 +144,9 @@ def main(argv):
       table_models=['note_rnn'] + list(_ALGORITHMS.value))
   with open(written['table']) as f:
     table = f.read()
-  evaluation.write_text(paths.resolve_user_path(_TABLE_PATH.value), table)
+  evaluation.write_text(table_path, table)
   print(table)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main, errors=(run_state.HParamsChangedError,))

@@ -24,6 +24,11 @@ address                     args   meaning
 /drums/load                 s      load model + memory from a path
 /drums/control              s f    a 0-1 control input that synth values
                                    follow (mousex, mousey)
+/drums/hparams              s      beat agent meta-parameters "a=1,b=2"
+                                   (drums/beat_agent_hparams.py); resets
+/hush                              stop all sound until the next program
+/studio/export              s      write the whole session as JSON (studio)
+/studio/import              s      load a session JSON (studio)
 /tempo                      f      tempo in bpm, [1, 1000]
 /stop                              end the session (after this tick)
 /carl/reward                f      player reward (+ like, - dislike), scaled
@@ -146,6 +151,10 @@ ADDRESS_TABLE: Dict[str, AddressSpec] = {
     '/drums/load': AddressSpec('s', 'load the beat agent from a path'),
     '/drums/control': AddressSpec('sf', 'set a 0-1 control input (mousex)',
                                   _unit_value),
+    '/drums/hparams': AddressSpec('s', 'beat agent meta-parameters a=1,b=2'),
+    '/hush': AddressSpec('', 'stop all sound until the next program'),
+    '/studio/export': AddressSpec('s', 'write the session as JSON to a path'),
+    '/studio/import': AddressSpec('s', 'load a session JSON from a path'),
     '/tempo': AddressSpec('f', 'tempo in bpm', _bpm),
     '/stop': AddressSpec('', 'end the session'),
     '/carl/reward': AddressSpec('f', 'player reward (+/-)'),

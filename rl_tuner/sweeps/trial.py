@@ -23,6 +23,8 @@ from typing import Callable, Dict, Optional
 from rl_tuner.sweeps import sweep_spec as sweep_spec_lib
 
 RESULT_FILENAME = 'trial_result.json'
+# A committed checkpoint unit's manifest (rl_tuner/run_state.py).
+_UNIT_RE = re.compile(r'^unit-(\d+)\.json$')
 ATTEMPTS_FILENAME = 'attempts.jsonl'
 
 
@@ -47,13 +49,17 @@ def trial_metrics(stats: Dict, composition_length: int = 32) -> Dict[str, float]
 
 
 def _latest_checkpoint_step(run_dir: str) -> int:
-  """The step of the newest checkpoint in ``run_dir/checkpoints`` (else 0)."""
-  path = os.path.join(run_dir, 'checkpoints', 'checkpoint')
-  if not os.path.exists(path):
+  """The step of the newest committed checkpoint unit of ``run_dir`` (or 0).
+
+  Units are rl_tuner/run_state.py's ``OUT/checkpoints/unit-<step>.json``
+  manifests (read here without importing TensorFlow).
+  """
+  ckpt_dir = os.path.join(run_dir, 'checkpoints')
+  if not os.path.isdir(ckpt_dir):
     return 0
-  with open(path) as f:
-    match = re.search(r'model_checkpoint_path: "[^"]*?-(\d+)"', f.read())
-  return int(match.group(1)) if match else 0
+  steps = [int(m.group(1)) for m in map(_UNIT_RE.match, os.listdir(ckpt_dir))
+           if m]
+  return max(steps, default=0)
 
 
 def _log_attempt(run_dir: str, **fields) -> None:
@@ -100,6 +106,7 @@ def run_trial(trial: sweep_spec_lib.TrialSpec,
   from rl_tuner import rl_tuner as rl_tuner_lib
   from rl_tuner import rl_tuner_hparams
   from rl_tuner import rl_tuner_runner
+  from rl_tuner import run_state
   # pylint: enable=g-import-not-at-top
   report = report or (lambda metrics: None)
   run_dir = trial_dir(output_dir, trial.name)
@@ -130,7 +137,7 @@ def run_trial(trial: sweep_spec_lib.TrialSpec,
       on_evaluate=lambda stats: report(trial_metrics(stats, length)))
   result = runner.run()
   metrics = trial_metrics(result['tuned'], length)
-  rl_tuner_runner._write_json(  # pylint: disable=protected-access
+  run_state.write_json(
       os.path.join(run_dir, RESULT_FILENAME),
       {'trial': trial.name, 'config': trial.config_name,
        'algorithm': trial.algorithm, 'seed': trial.seed,

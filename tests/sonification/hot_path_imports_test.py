@@ -13,6 +13,11 @@ import sys
 from absl.testing import absltest
 
 # pylint: disable=g-import-not-at-top,unused-import
+from sonification.audio import carl_voice
+from sonification.audio import engine
+from sonification.audio import engine_sink
+from sonification.audio import outputs
+from sonification.audio import program_tracks
 from sonification.carl import carl_hparams
 from sonification.carl import carl_memory
 from sonification.carl import carl_policy
@@ -27,6 +32,11 @@ from sonification import midi_ports
 from sonification import osc_control
 from sonification import pad_input
 from sonification import sinks
+from sonification.studio import audio_blocks
+from sonification.studio import engine_sink
+from sonification.studio import studio_app
+from sonification.studio import studio_server
+from sonification.studio import studio_store
 
 
 class HotPathImportsTest(absltest.TestCase):
