@@ -350,6 +350,20 @@ def try_realtime_priority(priority: int = 10) -> bool:
     return False
 
 
+def normal_priority() -> None:
+  """Puts the calling thread back on the normal scheduler (SCHED_OTHER).
+
+  Threads and processes started by a real-time thread inherit its policy;
+  a worker that builds models (or a child process that imports TF) must not
+  compete with the clock at real-time priority. Never raises.
+  """
+  try:
+    if os.sched_getscheduler(0) != os.SCHED_OTHER:
+      os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+  except (AttributeError, OSError):
+    pass
+
+
 class FakeTime:
   """A fake monotonic clock for tests: ``sleep`` advances ``now`` exactly.
 

@@ -20,6 +20,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from sonification import clock as clock_lib
 from sonification import error_log as error_log_lib
 
 MAX_PENDING = 64  # jobs waiting for the worker beyond this are refused.
@@ -104,6 +105,7 @@ class BackgroundJobs:
       self._run(job)
 
   def _work_loop(self) -> None:
+    clock_lib.normal_priority()  # never at the clock thread's priority.
     while True:
       job = self._todo.get()
       if job is None:
@@ -116,9 +118,10 @@ class BackgroundJobs:
     except Exception as e:  # pylint: disable=broad-except
       self._fail(job, e)
       return
+    self._done.put((job, result))
     with self._lock:
       self.stats['done'] += 1
-    self._done.put((job, result))
+      self._idle.notify_all()
 
   def _fail(self, job: Job, error: Exception) -> None:
     message = f'{job.name}: {type(error).__name__}: {error}'
@@ -188,6 +191,19 @@ class BackgroundJobs:
         if remaining <= 0:
           return False
         self._idle.wait(min(remaining, 0.01))
+
+  def wait_worked(self, timeout_s: float = 60.0) -> bool:
+    """Waits until every submitted job's work has finished (its commit may
+    still wait for a tick). True unless timed out."""
+    deadline = time.monotonic() + timeout_s
+    with self._lock:
+      while (self.stats['done'] + self.stats['failed'] <
+             self.stats['submitted']):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+          return False
+        self._idle.wait(min(remaining, 0.01))
+    return True
 
   def close(self, timeout_s: float = 30.0) -> None:
     """Stops the worker after the jobs already queued (idempotent)."""

@@ -495,6 +495,10 @@ class OscControlServer:
 Reply = Callable[[Optional[Tuple[str, int]], str], Any]
 
 
+def _no_reply(text: str) -> None:
+  del text
+
+
 class CommandRouter:
   """Runs queued commands on the clock thread by name (a lookup dict).
 
@@ -516,6 +520,9 @@ class CommandRouter:
     self.handlers: Dict[str, Callable[..., Any]] = dict(handlers or {})
     self.errors = errors or error_log_lib.ErrorLog()
     self.stats = dict(handled=0, unhandled=0, failed=0, deferred=0)
+    # While a handler runs: ``error_reply(text)`` answers that command's
+    # sender (a slow handler passes it to its background job).
+    self.error_reply: Callable[[str], None] = _no_reply
 
   def register(self, name: str, handler: Callable[..., Any]) -> None:
     self.handlers[name] = handler
@@ -534,6 +541,8 @@ class CommandRouter:
       if reply:
         reply(command.reply_to, message)
       return False
+    if reply is not None and command.reply_to is not None:
+      self.error_reply = lambda text: reply(command.reply_to, text)
     try:
       handler(*command.args)
       self.stats['handled'] += 1
@@ -545,6 +554,8 @@ class CommandRouter:
       if reply:
         reply(command.reply_to, message)
       return False
+    finally:
+      self.error_reply = _no_reply
 
   def drain(self, commands: 'queue.Queue[Command]',
             max_commands: int = 256, budget_s: float = float('inf'),
