@@ -39,6 +39,7 @@ import numpy as np
 
 from drums import beat_agent_hparams
 from drums import language
+from drums import npz_files
 from drums import schedule
 
 Fraction = fractions.Fraction
@@ -301,8 +302,7 @@ class DrumSession:
       FileNotFoundError: naming the path.
       ValueError: if the file is not a saved session or does not fit.
     """
-    from drums import beat_agent  # pylint: disable=g-import-not-at-top
-    arrays = beat_agent.load_arrays(path)
+    arrays = npz_files.load_npz(path)
     if 'instruments' not in arrays:
       raise ValueError(f'{path}: not a saved drum session (no instruments)')
     prepared = {}
@@ -434,9 +434,8 @@ class PreparedProgram:
 
 def write_snapshot(path: str, arrays: Dict[str, np.ndarray]) -> str:
   """Writes DrumSession.snapshot() arrays to one .npz atomically; the path
-  (.npz added if missing)."""
-  from drums import beat_agent  # pylint: disable=g-import-not-at-top
-  return beat_agent.save_arrays(path, arrays)
+  (.npz added if missing). No TF."""
+  return npz_files.save_npz(path, arrays)
 
 
 LIVE_MAX_RECORDS = 1024  # 128 bars: enough for a live display, bounded.

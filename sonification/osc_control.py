@@ -72,6 +72,7 @@ from pythonosc import osc_message_builder
 from pythonosc import osc_packet
 from pythonosc import osc_server
 
+from sonification import clock as clock_lib
 from sonification import error_log as error_log_lib
 
 DEFAULT_HOST = '127.0.0.1'
@@ -420,11 +421,16 @@ class OscControlServer:
             self.stats['bad_arguments'])
 
   def start(self) -> 'OscControlServer':
-    self._thread = threading.Thread(
-        target=self._server.serve_forever, kwargs=dict(poll_interval=0.05),
-        name='osc-control', daemon=True)
+    self._thread = threading.Thread(target=self._serve, name='osc-control',
+                                    daemon=True)
     self._thread.start()
     return self
+
+  def _serve(self) -> None:
+    # Parsing a flood must never compete with the clock thread at its
+    # real-time priority (threads inherit their creator's).
+    clock_lib.normal_priority()
+    self._server.serve_forever(poll_interval=0.05)
 
   def close(self) -> None:
     if self._thread is not None:
