@@ -5,10 +5,12 @@ r"""Live sessions on the realtime clock, controlled over OSC.
       --midi_port=virtual:rl-tuner
   bazel run //sonification:live -- --program=beat.gos --midi_port=virtual:rl
   bazel run //sonification:live -- --program=beat.gos --watch   # your editor
+  bazel run //sonification:live -- --agent --midi_port=virtual:agent
   bazel run //sonification:live -- --carl --pad --joystick \
       --midi_in=virtual:carl-in --midi_clock
 
-Exactly one of --program, --melody, --carl. Control inputs: OSC on
+Exactly one of --program, --melody, --carl, --agent (a beat agent for any
+sequencer over OSC /agent/tick, sonification/agent_bridge.py). Control inputs: OSC on
 --osc_host:--osc_port (sonification/osc_control.py has the address table),
 MIDI in on --midi_in with --midi_map (sonification/midi_control.py), the
 mouse pad (--pad) and a joystick (--joystick) (sonification/pad_input.py).
@@ -50,6 +52,14 @@ flags.DEFINE_string('program', None, 'a Rubber Gosling program (.gos) to run '
 flags.DEFINE_bool('melody', False, 'stream RL Tuner melodies note by note')
 flags.DEFINE_string('checkpoint', None, 'RL Tuner run dir (--melody)')
 flags.DEFINE_bool('carl', False, 'run CARL on the OSC input vector')
+flags.DEFINE_bool('agent', False, 'a beat agent for any sequencer: OSC '
+                  '/agent/tick in, /agent/prediction back')
+flags.DEFINE_string('agent_hparams', '', 'beat agent hparams overrides '
+                    '"structure=16:8,learning_rate=0.01,..." (--agent)')
+flags.DEFINE_enum('agent_mode', 'learn', ['learn', 'predict', 'off'],
+                  'the --agent bridge\'s starting mode')
+flags.DEFINE_string('agent_instrument', 'snare', 'the drum the --agent '
+                    'bridge predicts (its GM note on the sinks)')
 flags.DEFINE_integer('ticks', None, 'stop after N ticks')
 flags.DEFINE_float('seconds', None, 'stop after N seconds')
 flags.DEFINE_float('bpm', None, 'tempo (default: the program\'s bpm, 80 qpm '
@@ -171,7 +181,30 @@ def _drum_app(sink, hp):
           session.bpm, session.ticks_per_bar)
 
 
-APPS = {'program': _drum_app, 'melody': _melody_app, 'carl': _carl_app}
+def _agent_app(sink, hp):
+  del hp
+  from drums import beat_agent_hparams  # pylint: disable=g-import-not-at-top
+  from drums import language  # pylint: disable=g-import-not-at-top
+  from drums import remote_beat_agent  # pylint: disable=g-import-not-at-top
+  from sonification import agent_bridge  # pylint: disable=g-import-not-at-top
+  if FLAGS.agent_instrument not in language.DRUM_INSTRUMENTS:
+    raise app.UsageError(f'--agent_instrument must be one of '
+                         f'{language.DRUM_INSTRUMENTS}, got '
+                         f'{FLAGS.agent_instrument!r}')
+  try:
+    hparams = beat_agent_hparams.parse_hparams(
+        FLAGS.agent_hparams,
+        beat_agent_hparams.BeatAgentHParams(seed=FLAGS.seed))
+  except ValueError as e:
+    raise app.UsageError(f'--agent_hparams: {e}') from e
+  bridge = agent_bridge.AgentBridgeApp(
+      lambda: remote_beat_agent.RemoteBeatAgent(hparams), sink,
+      FLAGS.agent_instrument, FLAGS.agent_mode, hparams.ticks_per_bar)
+  return bridge, 120.0, 8
+
+
+APPS = {'program': _drum_app, 'melody': _melody_app, 'carl': _carl_app,
+        'agent': _agent_app}
 CARL_BPM = 240.0
 
 
@@ -286,9 +319,13 @@ def _main(argv):
     raise app.UsageError(f'unexpected arguments {argv[1:]}')
   chosen = [name for name, on in (('program', FLAGS.program),
                                   ('melody', FLAGS.melody),
-                                  ('carl', FLAGS.carl)) if on]
+                                  ('carl', FLAGS.carl),
+                                  ('agent', FLAGS.agent)) if on]
   if len(chosen) != 1:
-    raise app.UsageError('give exactly one of --program, --melody, --carl')
+    raise app.UsageError('give exactly one of --program, --melody, --carl, '
+                         '--agent')
+  if chosen[0] == 'agent' and FLAGS.osc_port == -1:
+    raise app.UsageError('--agent needs OSC in (--osc_port)')
   if FLAGS.midi_clock and not FLAGS.midi_in:
     raise app.UsageError('--midi_clock needs --midi_in=PORT')
   # Relative paths are the user's (bazel run's working dir), not runfiles'.

@@ -107,9 +107,20 @@ class Runtime:
   set_tempo: Optional[Callable[[float], None]]
   router: osc_control.CommandRouter
 
+  inputs: Dict[str, object] = dataclasses.field(default_factory=dict)
+
   def error_reply(self) -> Callable[[str], None]:
     """``reply(text)`` to the sender of the command being handled now."""
     return self.router.error_reply
+
+  def send_back(self, path: str, *args: Any) -> bool:
+    """Sends an OSC message to the sender of the command being handled now
+    (when it came over OSC); True if sent."""
+    command = self.router.current
+    osc = self.inputs.get('osc')
+    if command is None or command.reply_to is None or osc is None:
+      return False
+    return osc.send(command.reply_to, path, *args)
 
 
 class ApiInput:
@@ -179,7 +190,8 @@ class LiveSession:
     self.router = osc_control.CommandRouter(errors=self.errors)
     tempo = tempo_control and hasattr(clock, 'set_bpm')
     self.runtime = Runtime(self.jobs, self.errors,
-                           self.set_tempo if tempo else None, self.router)
+                           self.set_tempo if tempo else None, self.router,
+                           self.inputs)
     if hasattr(app, 'attach_runtime'):
       app.attach_runtime(self.runtime)
     for name, handler in app.handlers().items():

@@ -445,6 +445,26 @@ class OscControlServer:
   def __exit__(self, *unused):
     self.close()
 
+  def send(self, address: Optional[Tuple[str, int]], path: str,
+           *args: Any) -> bool:
+    """Sends an OSC message from the server's port (e.g. a prediction back
+    to the sender of ``/agent/tick``); never raises.
+
+    Returns:
+      True if sent.
+    """
+    if address is None:
+      return False
+    try:
+      builder = osc_message_builder.OscMessageBuilder(address=path)
+      for arg in args:
+        builder.add_arg(arg)
+      self._server.socket.sendto(builder.build().dgram, address)
+    except Exception as e:  # pylint: disable=broad-except
+      self.errors.report('osc/send', f'{path} to {address}: {e}')
+      return False
+    return True
+
   def reply(self, address: Optional[Tuple[str, int]], text: str) -> bool:
     """Sends ``/error TEXT`` to a sender (rate-limited; never raises).
 
@@ -529,6 +549,7 @@ class CommandRouter:
     # While a handler runs: ``error_reply(text)`` answers that command's
     # sender (a slow handler passes it to its background job).
     self.error_reply: Callable[[str], None] = _no_reply
+    self.current: Optional[Command] = None  # the command being handled.
 
   def register(self, name: str, handler: Callable[..., Any]) -> None:
     self.handlers[name] = handler
@@ -549,6 +570,7 @@ class CommandRouter:
       return False
     if reply is not None and command.reply_to is not None:
       self.error_reply = lambda text: reply(command.reply_to, text)
+    self.current = command
     try:
       handler(*command.args)
       self.stats['handled'] += 1
@@ -562,6 +584,7 @@ class CommandRouter:
       return False
     finally:
       self.error_reply = _no_reply
+      self.current = None
 
   def drain(self, commands: 'queue.Queue[Command]',
             max_commands: int = 256, budget_s: float = float('inf'),
