@@ -21,7 +21,7 @@ bridge's own (8 per bar, from 0 at the first tick the agent answers;
 Modes and verbs as in a drum session: ``/agent/mode learn|predict|off``
 (learn needs the target), ``/agent/reset``, ``/agent/save PATH``,
 ``/agent/load PATH``; meta-parameters with ``live --agent
---agent_hparams="structure=16:8,learning_rate=0.01,..."``. The agent lives
+--agent_hparams="structure=16/8,learning_rate=0.01,..."``. The agent lives
 in a child process, built off the clock thread (drums.remote_beat_agent);
 slow verbs run on the runtime's worker, as in sonification.drum_live.
 """

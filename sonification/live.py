@@ -55,7 +55,7 @@ flags.DEFINE_bool('carl', False, 'run CARL on the OSC input vector')
 flags.DEFINE_bool('agent', False, 'a beat agent for any sequencer: OSC '
                   '/agent/tick in, /agent/prediction back')
 flags.DEFINE_string('agent_hparams', '', 'beat agent hparams overrides '
-                    '"structure=16:8,learning_rate=0.01,..." (--agent)')
+                    '"structure=16/8,learning_rate=0.01,..." (--agent)')
 flags.DEFINE_enum('agent_mode', 'learn', ['learn', 'predict', 'off'],
                   'the --agent bridge\'s starting mode')
 flags.DEFINE_string('agent_instrument', 'snare', 'the drum the --agent '
