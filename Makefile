@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 BAZEL ?= bazel
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := bazel-bootstrap bazel-rules-java fluidsynth libfluidsynth3 timgm6mb-soundfont
+APT_PACKAGES := bazel-bootstrap bazel-rules-java fluidsynth libfluidsynth3 libportaudio2 timgm6mb-soundfont
 RUN_TARGET ?= //rl_tuner:rl_tuner_train
 ARGS ?=
 

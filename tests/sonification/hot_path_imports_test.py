@@ -13,6 +13,9 @@ import sys
 from absl.testing import absltest
 
 # pylint: disable=g-import-not-at-top,unused-import
+from sonification.audio import carl_voice
+from sonification.audio import engine
+from sonification.audio import outputs
 from sonification.carl import carl_hparams
 from sonification.carl import carl_memory
 from sonification.carl import carl_policy
