@@ -18,6 +18,13 @@ session's sinks (MIDI out, OSC out, the sound card). The tick counter is the
 bridge's own (8 per bar, from 0 at the first tick the agent answers;
 ``/agent/reset`` restarts it).
 
+A MIDI sequencer instead plays notes: with ``clock_ticks`` (``live --agent
+--agent_ticks=clock``, with ``--midi_clock`` to follow its clock) source and
+target notes (midi_control actions ``agent_source``, ``agent_target``, e.g.
+``--midi_map=note36=agent_source,note38=agent_target``) are latched, and at
+each clock tick the agent steps on them (no target note while learning is
+a 0); its predicted hits go out as notes on the sinks (``--midi_port``).
+
 Modes and verbs as in a drum session: ``/agent/mode learn|predict|off``
 (learn needs the target), ``/agent/reset``, ``/agent/save PATH``,
 ``/agent/load PATH``; meta-parameters with ``live --agent
@@ -46,6 +53,8 @@ class AgentBridgeApp:
     instrument: the predicted instrument's GM drum note (schedule).
     mode: the starting mode ('learn', 'predict', 'off').
     ticks_per_bar: the bridge's tick grid (8).
+    clock_ticks: step the agent at each clock tick on the hits latched by
+      ``agent/hit`` (MIDI) instead of on ``/agent/tick`` messages.
 
   Attributes:
     agent: the agent once built (None before).
@@ -56,7 +65,7 @@ class AgentBridgeApp:
   def __init__(self, make_agent: Callable[[], object],
                sink: Optional[sinks_lib.Sink] = None,
                instrument: str = 'snare', mode: str = 'learn',
-               ticks_per_bar: int = 8):
+               ticks_per_bar: int = 8, clock_ticks: bool = False):
     self._make_agent = make_agent
     self.sink = sink or sinks_lib.Sink()
     self.notes = sinks_lib.NoteScheduler(self.sink)
@@ -69,6 +78,8 @@ class AgentBridgeApp:
     self.clock_tick = None
     self.losses = []
     self.stats = dict(ticks=0, predictions=0, not_ready=0)
+    self.clock_ticks = clock_ticks
+    self._latched = {'source': 0, 'target': 0}
 
   def attach_runtime(self, runtime) -> None:
     """Builds the agent on the runtime's worker (see module doc)."""
@@ -79,9 +90,19 @@ class AgentBridgeApp:
     self.agent = agent
 
   def on_tick(self, tick) -> None:
-    """The clock only ends notes; the sequencer's messages are the ticks."""
+    """Ends notes; with clock_ticks, steps on the latched hits."""
     self.clock_tick = tick
     self.notes.advance(tick.index, tick.time_s)
+    if self.clock_ticks:
+      hits, self._latched = self._latched, {'source': 0, 'target': 0}
+      target = hits['target'] if self.mode == 'learn' else -1
+      self.agent_tick(hits['source'], target)
+
+  def hit(self, kind: str) -> None:
+    """Latches a 'source' or 'target' hit (a MIDI note) to the next tick."""
+    if kind not in self._latched:
+      raise ValueError(f'agent/hit: source or target, got {kind!r}')
+    self._latched[kind] = 1
 
   def agent_tick(self, *hits: int) -> int:
     """One tick of the outside sequencer; the prediction (also sent back).
@@ -162,7 +183,8 @@ class AgentBridgeApp:
                              self.runtime.error_reply())
 
   def handlers(self) -> Dict[str, Callable]:
-    return {'agent/tick': self.agent_tick, 'agent/mode': self.set_mode,
+    return {'agent/tick': self.agent_tick, 'agent/hit': self.hit,
+            'agent/mode': self.set_mode,
             'agent/reset': self.reset, 'agent/save': self.save,
             'agent/load': self.load}
 

@@ -58,6 +58,10 @@ flags.DEFINE_string('agent_hparams', '', 'beat agent hparams overrides '
                     '"structure=16/8,learning_rate=0.01,..." (--agent)')
 flags.DEFINE_enum('agent_mode', 'learn', ['learn', 'predict', 'off'],
                   'the --agent bridge\'s starting mode')
+flags.DEFINE_enum('agent_ticks', 'osc', ['osc', 'clock'], 'the --agent '
+                  'bridge steps on each OSC /agent/tick (osc), or at each '
+                  'clock tick on the MIDI notes mapped to agent_source / '
+                  'agent_target (clock; --midi_clock follows the sender)')
 flags.DEFINE_string('agent_instrument', 'snare', 'the drum the --agent '
                     'bridge predicts (its GM note on the sinks)')
 flags.DEFINE_integer('ticks', None, 'stop after N ticks')
@@ -199,7 +203,8 @@ def _agent_app(sink, hp):
     raise app.UsageError(f'--agent_hparams: {e}') from e
   bridge = agent_bridge.AgentBridgeApp(
       lambda: remote_beat_agent.RemoteBeatAgent(hparams), sink,
-      FLAGS.agent_instrument, FLAGS.agent_mode, hparams.ticks_per_bar)
+      FLAGS.agent_instrument, FLAGS.agent_mode, hparams.ticks_per_bar,
+      clock_ticks=FLAGS.agent_ticks == 'clock')
   return bridge, 120.0, 8
 
 
@@ -324,8 +329,10 @@ def _main(argv):
   if len(chosen) != 1:
     raise app.UsageError('give exactly one of --program, --melody, --carl, '
                          '--agent')
-  if chosen[0] == 'agent' and FLAGS.osc_port == -1:
-    raise app.UsageError('--agent needs OSC in (--osc_port)')
+  if (chosen[0] == 'agent' and FLAGS.agent_ticks == 'osc' and
+      FLAGS.osc_port == -1):
+    raise app.UsageError('--agent needs OSC in (--osc_port), or '
+                         '--agent_ticks=clock with --midi_in')
   if FLAGS.midi_clock and not FLAGS.midi_in:
     raise app.UsageError('--midi_clock needs --midi_in=PORT')
   # Relative paths are the user's (bazel run's working dir), not runfiles'.

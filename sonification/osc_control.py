@@ -34,6 +34,8 @@ address                     args   meaning
 /agent/tick                 i+     one tick of an outside sequencer: source
                                    hit(s) 0/1, then the target hit (0/1) or
                                    -1 for none (sonification/agent_bridge.py)
+/agent/hit                  s      source | target: a hit latched to the
+                                   bridge's next clock tick (MIDI notes)
 /agent/mode                 s      learn | predict | off
 /agent/reset                       reset the bridge's agent
 /agent/save                 s      save the bridge's agent
@@ -234,6 +236,10 @@ ADDRESS_TABLE: Dict[str, AddressSpec] = {
                                   lambda a: _path(a) or _unit_value(a)),
     '/agent/tick': AddressSpec('i+', 'outside sequencer tick: sources, target',
                                _agent_tick),
+    '/agent/hit': AddressSpec('s', 'a source or target hit for the next tick',
+                              lambda a: None if a[0] in ('source', 'target')
+                              else f'hit must be source or target, got '
+                              f'{a[0]!r:.40}'),
     '/agent/mode': AddressSpec('s', 'bridge agent mode learn|predict|off',
                                _check_agent_mode),
     '/agent/reset': AddressSpec('', 'reset the bridge agent'),

@@ -6,9 +6,11 @@ import queue
 import tempfile
 
 from absl.testing import absltest
+import mido
 
 from sonification import agent_bridge
 from sonification import live_session
+from sonification import midi_control
 from sonification import osc_control
 from sonification import sinks
 from tests.sonification import runtime_testing
@@ -86,6 +88,26 @@ class AgentBridgeTest(absltest.TestCase):
     self.assertEqual(bridge.agent.resets, 1)
     self.assertEqual(bridge.step, 0)
     self.assertEqual(live.errors.summary(), {'command/agent/tick': 1})
+
+  def test_midi_notes_latched_to_clock_ticks(self):
+    sink = sinks.RecordingSink()
+    bridge = agent_bridge.AgentBridgeApp(runtime_testing.EchoBeatAgent, sink,
+                                         clock_ticks=True)
+    clock = runtime_testing.fake_clock()
+    midi = midi_control.MidiControlInput(
+        midi_control.parse_midi_map('note36=agent_source,note38=agent_target',
+                                    3))
+    live = live_session.LiveSession(bridge, clock, {'midi_in': midi},
+                                    threaded_jobs=False)
+    clock.run(num_ticks=1)  # the agent is committed; tick 0: no hits.
+    midi.on_message(mido.Message('note_on', note=36, velocity=100))
+    midi.on_message(mido.Message('note_on', note=38, velocity=100))
+    clock.run(num_ticks=1)  # drained (latched), then stepped: plays.
+    clock.run(num_ticks=1)  # nothing latched: silence.
+    self.assertEqual(bridge.stats, dict(ticks=3, predictions=3, not_ready=0))
+    notes = [e for e in sink.events if e[0] == 'note_on']
+    self.assertEqual([(e[1], e[2]) for e in notes], [(0.2, 38)])
+    self.assertEqual(live.errors.summary(), {})
 
 
 if __name__ == '__main__':

@@ -34,6 +34,7 @@ VALID = [
     ('/carl/save', [], ()),
     ('/carl/load', ['/tmp/c.npz'], ('/tmp/c.npz',)),
     ('/agent/tick', [1, 0, -1], (1, 0, -1)),
+    ('/agent/hit', ['source'], ('source',)),
     ('/agent/mode', ['predict'], ('predict',)),
     ('/agent/reset', [], ()),
     ('/agent/save', ['/tmp/b'], ('/tmp/b',)),

