@@ -21,7 +21,7 @@ import dataclasses
 import multiprocessing
 import os
 import threading
-from typing import Dict, List
+from typing import Dict
 
 from drums import beat_agent_hparams
 
@@ -139,10 +139,6 @@ class RemoteBeatAgent:
 
   def load_state_dict(self, arrays: Dict) -> None:
     self._call('load_state_dict', arrays)
-
-  @property
-  def losses(self) -> List[float]:
-    return self._call('__getattribute__', 'losses')
 
   def close(self) -> None:
     """Stops the child process (idempotent)."""
