@@ -76,7 +76,7 @@ def _flood(port: int, count: int, seconds: float) -> None:
       lambda i: client.send_message('/no/such/address', [i]),
       lambda i: client.send_message('/carl/noise', ['loud']),
       lambda i: client.send_message('/carl/reward', [1e30]),  # refused.
-      lambda i: client.send_message('/carl/input', [1e300, float('nan'),
+      lambda i: client.send_message('/carl/input', [3e38, float('nan'),
                                                     0.0]),  # refused.
       lambda i: client.send_message('/carl/randomise_critic', []),
   ]
