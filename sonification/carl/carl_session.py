@@ -45,6 +45,7 @@ from sonification import sinks as sinks_lib
 
 STATE_FILE = 'carl_state.npz'
 KEEP_SAVES = 3  # the newest good save and two older ones.
+MAX_CONTROL_JOBS = 8  # randomise/save/load jobs waiting for the learner.
 
 
 def _check(name: str, value, low: float, high: float,
@@ -120,6 +121,7 @@ class CarlSession:
     self.learner_errors = 0
     self.skipped_steps = 0  # non-finite learner steps, not applied.
     self.refused_saves = 0  # saves refused because the state was not finite.
+    self.refused_jobs = 0  # control jobs refused: MAX_CONTROL_JOBS waiting.
     self._rng = np.random.default_rng(hp.seed + 1)
     self._threaded = threaded
     self._jobs: 'queue.Queue' = queue.Queue()
@@ -173,8 +175,19 @@ class CarlSession:
       waited += 0.005
     return not self._jobs.unfinished_tasks
 
-  def _submit(self, job: Callable[[], None]) -> None:
+  def _submit(self, job: Callable[[], None], control: bool = True) -> None:
+    """Queues a learner job.
+
+    Raises:
+      RuntimeError: for a control job (randomise, save, load) when
+        MAX_CONTROL_JOBS are already waiting: a flood of them must not
+        starve the optimisation steps (it did: 6 DDPG steps in 20 s).
+    """
     if self._threaded:
+      if control and self._jobs.qsize() >= MAX_CONTROL_JOBS:
+        self.refused_jobs += 1
+        raise RuntimeError(f'CARL: {self._jobs.qsize()} learner jobs are '
+                           f'waiting; try again later')
       self._jobs.put(job)
     else:
       self._run_job(job)
@@ -235,10 +248,13 @@ class CarlSession:
         len(self.memory) >= self.hparams.batch_size and
         not self._optimise_pending.is_set()):
       self._optimise_pending.set()
-      self._submit(self._optimise)
+      self._submit(self._optimise, control=False)
     if (self.autosave_every_bars and self.state_dir and tick.step == 0 and
         tick.bar > 0 and tick.bar % self.autosave_every_bars == 0):
-      self.save()
+      try:
+        self.save()
+      except RuntimeError:
+        pass  # the learner is flooded: counted in refused_jobs; next time.
     return action
 
   # -------------------------------------------------------------- controls --
@@ -382,7 +398,8 @@ class CarlSession:
     """For the live display: memory size, rewards, DDPG steps, losses."""
     status = dict(memory=len(self.memory), rewards=self.rewards_stored,
                   optimisations=self.optimisations, **self.losses)
-    for name in ('skipped_steps', 'refused_saves', 'learner_errors'):
+    for name in ('skipped_steps', 'refused_saves', 'refused_jobs',
+                 'learner_errors'):
       if getattr(self, name):
         status[name] = getattr(self, name)
     return status

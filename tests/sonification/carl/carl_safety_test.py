@@ -61,6 +61,17 @@ class CarlSafetyTest(tf.test.TestCase):
     self.assertEqual(ok['skipped'], 0)
     self.assertEqual(agent.train_steps, 1)
 
+  def test_a_flood_of_control_jobs_is_refused_not_queued(self):
+    session = _session()
+    session._threaded = True  # pylint: disable=protected-access
+    # No worker runs: jobs stay queued. 8 are accepted, the 9th refused.
+    for _ in range(carl_session.MAX_CONTROL_JOBS):
+      session.randomise_critic()
+    with self.assertRaisesRegex(RuntimeError, '8 learner jobs are waiting'):
+      session.randomise_actor()
+    self.assertEqual(session.refused_jobs, 1)
+    self.assertEqual(session.status()['refused_jobs'], 1)
+
   def test_saves_rotate_and_the_newest_valid_one_is_restored(self):
     state_dir = self.get_temp_dir()
     session = _session(state_dir)
