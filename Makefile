@@ -8,11 +8,11 @@ PYTHON ?= python3
 VENV := .venv
 BAZEL ?= bazel
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := bazel-bootstrap bazel-rules-java fluidsynth libfluidsynth3 libportaudio2 timgm6mb-soundfont
+APT_PACKAGES := bazel-bootstrap bazel-rules-java fluidsynth libfluidsynth3 libportaudio2 timgm6mb-soundfont chromium chromium-driver
 RUN_TARGET ?= //rl_tuner:rl_tuner_train
 ARGS ?=
 
-.PHONY: setup apt venv bazelisk run test bench clean
+.PHONY: setup apt venv bazelisk run test bench studio clean
 
 setup: apt venv bazelisk
 
@@ -42,6 +42,9 @@ run: setup
 
 test: setup
 	bash tools/bazel_test.sh $(BAZEL) //...
+
+studio: setup
+	$(BAZEL) run //sonification:studio -- $(ARGS)
 
 bench: setup
 	for b in bench/*_bench.py; do PYTHONPATH=. $(VENV)/bin/python $$b || exit 1; done

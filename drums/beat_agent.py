@@ -33,6 +33,7 @@ import tensorflow as tf
 from drums import beat_agent_hparams
 from drums import beat_memory
 from drums import beat_state
+from rl_tuner import file_errors
 from rl_tuner.algorithms import value_losses
 
 BeatAgentHParams = beat_agent_hparams.BeatAgentHParams
@@ -442,10 +443,16 @@ def load_arrays(path: str) -> Dict[str, np.ndarray]:
 
   Raises:
     FileNotFoundError: naming the path.
+    file_errors.CorruptFileError: (a ValueError) naming the path if it is not
+      a readable .npz.
   """
   if not os.path.exists(path) and os.path.exists(path + '.npz'):
     path += '.npz'
   if not os.path.exists(path):
     raise FileNotFoundError(f'no saved beat agent at {path}')
-  with np.load(path, allow_pickle=False) as data:
-    return {name: data[name] for name in data.files}
+  try:
+    with np.load(path, allow_pickle=False) as data:
+      return {name: data[name] for name in data.files}
+  except Exception as e:  # pylint: disable=broad-except
+    raise file_errors.CorruptFileError(
+        path, f'not a saved beat agent ({file_errors.describe(e)})') from e

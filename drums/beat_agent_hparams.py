@@ -52,6 +52,10 @@ class BeatAgentHParams:
   def __post_init__(self):
     object.__setattr__(self, 'structure', tuple(int(n) for n in
                                                 self.structure))
+    hparams_overrides.check_numbers(self, {
+        'learning_rate': 1.0, 'structure': 65_536, 'replay_size': 1_000_000,
+        'batch_size': 65_536, 'ticks_per_bar': 1024, 'source_history': 1024,
+        'action_memory': 1024})
     if not self.structure or min(self.structure) < 1:
       raise ValueError(f'BeatAgentHParams.structure must be non-empty '
                        f'positive widths, got {self.structure!r}')

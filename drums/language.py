@@ -18,9 +18,19 @@ the written order: ``dist`` (>= 1), ``amp`` (1 = 100%, >= 0), ``lpf`` and
 ``hpf`` (20-20000 Hz).
 
 Numbers are kept as exact ``fractions.Fraction`` s (``0.5`` is exactly 1/2),
-so schedules are exact. Errors are :class:`ParseError` with the line, the
-column and what was expected in plain words. No TensorFlow here: the realtime
-adapter parses programs on its hot path.
+so schedules are exact.
+
+Limits (checked by the parser, each a ParseError at the offending position, so
+that no program, however hostile, can stall the realtime clock): a program is
+at most MAX_PROGRAM_CHARS characters and MAX_STATEMENTS statements; a number
+is at most MAX_NUMBER_CHARS characters; a speed is at most MAX_SPEED; a
+ratio or note list has at most MAX_LIST_ITEMS items; one statement plays at
+most MAX_ONSETS_PER_STATEMENT onsets per bar (speed x number of ratios) and a
+whole program at most MAX_ONSETS_PER_BAR.
+
+Errors are :class:`ParseError` with the line, the column and what was
+expected in plain words. No TensorFlow here: the realtime adapter parses
+programs on its hot path.
 """
 
 import dataclasses
@@ -37,6 +47,16 @@ ROLES = ('play', 'source', 'learn', 'predict')
 MOUSE_CONTROLS = ('mousex', 'mousey')
 DEFAULT_BPM = 120
 BPM_RANGE = (20, 400)  # Beats per minute accepted by ``bpm N;``.
+# Limits (issue 12): a 13-byte ``kick*1000000;`` used to stall the clock for
+# 34 s and a 1 MB program took 21 s to parse. A real program is a few hundred
+# characters with a few onsets per tick; these leave ample room for that.
+MAX_PROGRAM_CHARS = 16_384  # Characters of program text (parsed in < 1 s).
+MAX_STATEMENTS = 64  # Statements (bpm lines included).
+MAX_NUMBER_CHARS = 12  # Characters of one number ('120.5' has 5).
+MAX_SPEED = 64  # Pattern cycles per bar.
+MAX_LIST_ITEMS = 64  # Ratios or notes in one list.
+MAX_ONSETS_PER_STATEMENT = 256  # speed * number of ratios, per bar.
+MAX_ONSETS_PER_BAR = 1024  # The same summed over a program's statements.
 # Synth parameter defaults when a statement leaves them out (0-100 scale).
 DEFAULT_CUT, DEFAULT_RES, DEFAULT_ENV = 100, 0, 0
 
@@ -128,6 +148,7 @@ class DrumStatement:
     ratios: the proportional parts of one cycle (each > 0).
     effects: (name, value) pairs in written order.
     line: 1-based source line of the statement.
+    column: 1-based source column of its instrument name.
   """
   role: str
   instrument: str
@@ -136,6 +157,7 @@ class DrumStatement:
   ratios: Tuple[Fraction, ...] = (Fraction(1),)
   effects: Tuple[Tuple[str, float], ...] = ()
   line: int = 0
+  column: int = 0
 
 
 SynthValue = Union[float, str]  # A number in 0-100, or 'mousex'/'mousey'.
@@ -153,6 +175,7 @@ class SynthStatement:
       'mousex'/'mousey' to follow a 0-1 control input.
     effects: (name, value) pairs in written order.
     line: 1-based source line.
+    column: 1-based source column of its synth name.
   """
   synth: str
   speed: Fraction = Fraction(1)
@@ -164,6 +187,7 @@ class SynthStatement:
   env: SynthValue = DEFAULT_ENV
   effects: Tuple[Tuple[str, float], ...] = ()
   line: int = 0
+  column: int = 0
 
   @property
   def instrument(self) -> str:
@@ -197,8 +221,19 @@ def _error(token: lark.Token, message: str, expected=()) -> ParseError:
   return ParseError(token.line, token.column, message, expected)
 
 
-def _number(token: lark.Token) -> Fraction:
-  return Fraction(str(token))
+def _number(token: lark.Token, text: Optional[str] = None) -> Fraction:
+  """The exact value of a NUMBER token (or of ``text`` found at ``token``).
+
+  Raises:
+    ParseError: at the token if the number has more than MAX_NUMBER_CHARS
+      characters (a 400-digit bpm used to escape as lark's VisitError).
+  """
+  text = str(token) if text is None else text
+  if len(text) > MAX_NUMBER_CHARS:
+    raise _error(token, f'number {text[:MAX_NUMBER_CHARS]}... has {len(text)} '
+                 f'characters, more than {MAX_NUMBER_CHARS}',
+                 [f'a number of at most {MAX_NUMBER_CHARS} characters'])
+  return Fraction(text)
 
 
 def _check_range(token, name, value, low=None, high=None, high_open=False,
@@ -218,7 +253,7 @@ def _check_range(token, name, value, low=None, high=None, high_open=False,
 
 
 # Effect name -> (low, high) inclusive bounds (SPEC section 2).
-_EFFECT_RANGES = {'dist': (1, None), 'amp': (0, None), 'lpf': (20, 20000),
+_EFFECT_RANGES = {'dist': (1, 100), 'amp': (0, 16), 'lpf': (20, 20000),
                   'hpf': (20, 20000)}
 
 
@@ -235,7 +270,22 @@ class _ToProgram(lark.Transformer):
   def start(self, statements):
     bpm = DEFAULT_BPM
     kept = []
-    for statement in statements:
+    onsets_per_bar = 0
+    for i, statement in enumerate(statements):
+      if i == MAX_STATEMENTS:
+        line, column = ((statement[2].line, statement[2].column)
+                        if isinstance(statement, tuple) else
+                        (statement.line, statement.column))
+        raise ParseError(line, column, f'more than {MAX_STATEMENTS} '
+                         'statements', [f'at most {MAX_STATEMENTS} statements'])
+      if not (isinstance(statement, tuple) and statement[0] == 'bpm'):
+        onsets_per_bar += statement.speed * len(statement.ratios)
+        if onsets_per_bar > MAX_ONSETS_PER_BAR:
+          raise ParseError(statement.line, statement.column,
+                           f'the program plays more than {MAX_ONSETS_PER_BAR} '
+                           'onsets per bar', [
+                               f'at most {MAX_ONSETS_PER_BAR} onsets per bar '
+                               '(speed x ratios, summed over statements)'])
       if isinstance(statement, tuple) and statement[0] == 'bpm':
         bpm = statement[1]
       else:
@@ -243,16 +293,16 @@ class _ToProgram(lark.Transformer):
     return Program(bpm=bpm, statements=tuple(kept))
 
   def bpm(self, children):
-    _, number, _ = children
+    keyword, number, _ = children
     value = _number(number)
     _check_range(number, 'bpm', value, *BPM_RANGE)
-    return ('bpm', float(value))
+    return ('bpm', float(value), keyword)
 
   def speed(self, children):
     star, number = children
     value = _number(number)
     _adjacent(star, number, 'the speed number')
-    _check_range(number, 'speed', value, 0, low_open=True)
+    _check_range(number, 'speed', value, 0, MAX_SPEED, low_open=True)
     return ('speed', star, value, number)
 
   def offset(self, children):
@@ -263,14 +313,19 @@ class _ToProgram(lark.Transformer):
     return ('offset', plus, value, number)
 
   def numbers(self, children):
-    return [t for t in children if t.type == 'NUMBER']
+    tokens = [t for t in children if t.type == 'NUMBER']
+    if len(tokens) > MAX_LIST_ITEMS:
+      raise _error(tokens[MAX_LIST_ITEMS], f'a list of {len(tokens)} numbers '
+                   f'is longer than {MAX_LIST_ITEMS}',
+                   [f'at most {MAX_LIST_ITEMS} numbers in a list'])
+    return tokens
 
   def param(self, children):
     (token,) = children
     name, value = token[:3], token[3:]
     if value.startswith('_'):
       return (name, token, value[1:])
-    number = Fraction(value)
+    number = _number(token, value)
     _check_range(token, name, number, 0, 100)
     return (name, token, float(number))
 
@@ -304,10 +359,11 @@ class _ToProgram(lark.Transformer):
       elif isinstance(child, tuple) and child[0] == 'effects':
         effects = child[1]
     speed, offset = self._modifiers_from(head, children)
+    ratios = self._ratios(numbers) if numbers else (Fraction(1),)
+    self._check_onsets(head, speed, ratios)
     return DrumStatement(
         role=role, instrument=str(head), speed=speed, offset=offset,
-        ratios=self._ratios(numbers) if numbers else (Fraction(1),),
-        effects=effects, line=head.line)
+        ratios=ratios, effects=effects, line=head.line, column=head.column)
 
   def synth(self, children):
     head = children[0]
@@ -329,10 +385,20 @@ class _ToProgram(lark.Transformer):
       elif isinstance(child, tuple) and child[0] == 'effects':
         effects = child[1]
     speed, offset = self._modifiers_from(head, children)
+    ratios = self._ratios(ratios_tokens)
+    self._check_onsets(head, speed, ratios)
     return SynthStatement(
         synth=str(head), speed=speed, offset=offset,
-        ratios=self._ratios(ratios_tokens), notes=tuple(notes), effects=effects,
-        line=head.line, **params)
+        ratios=ratios, notes=tuple(notes), effects=effects,
+        line=head.line, column=head.column, **params)
+
+  def _check_onsets(self, head, speed, ratios):
+    """At most MAX_ONSETS_PER_STATEMENT onsets per bar (speed x ratios)."""
+    if speed * len(ratios) > MAX_ONSETS_PER_STATEMENT:
+      raise _error(head, f'{head} plays {float(speed * len(ratios)):g} onsets '
+                   f'per bar, more than {MAX_ONSETS_PER_STATEMENT}', [
+                       f'speed x number of ratios <= '
+                       f'{MAX_ONSETS_PER_STATEMENT}'])
 
   def _modifiers_from(self, head, children):
     """(speed, offset); ``*``/``+`` must touch what they follow."""
@@ -382,8 +448,14 @@ def parse(text: str) -> Program:
 
   Raises:
     ParseError: with line, column and the expected tokens in plain words, on
-      a syntax error or a value out of range.
+      a syntax error, a value out of range or a program over the limits
+      (module docstring); nothing else, whatever the text.
   """
+  if len(text) > MAX_PROGRAM_CHARS:
+    line, column = _position(text, MAX_PROGRAM_CHARS)
+    raise ParseError(line, column, f'the program has {len(text)} characters, '
+                     f'more than {MAX_PROGRAM_CHARS}',
+                     [f'a program of at most {MAX_PROGRAM_CHARS} characters'])
   try:
     tree = _PARSER.parse(text)
   except lark.exceptions.UnexpectedCharacters as e:
@@ -406,18 +478,27 @@ def parse(text: str) -> Program:
     line, column = _end_position(text)
     raise ParseError(line, column, 'unexpected end of the program; expected '
                      + _join(expected), expected) from None
+  except lark.exceptions.UnexpectedInput as e:  # Any other kind lark adds.
+    raise ParseError(getattr(e, 'line', 1) or 1, getattr(e, 'column', 1) or 1,
+                     f'syntax error: {e}') from None
   try:
     return _ToProgram().transform(tree)
   except lark.exceptions.VisitError as e:
     if isinstance(e.orig_exc, ParseError):
       raise e.orig_exc from None
-    raise
+    raise  # A bug in this module, not in the program: keep the traceback.
 
 
 def _join(words: Sequence[str]) -> str:
   if len(words) <= 1:
     return ''.join(words)
   return ', '.join(words[:-1]) + ' or ' + words[-1]
+
+
+def _position(text: str, index: int) -> Tuple[int, int]:
+  """1-based (line, column) of ``text[index]``."""
+  line = text.count('\n', 0, index) + 1
+  return line, index - (text.rfind('\n', 0, index) + 1) + 1
 
 
 def _end_position(text: str) -> Tuple[int, int]:

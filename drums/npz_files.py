@@ -14,6 +14,8 @@ from typing import Dict
 
 import numpy as np
 
+from rl_tuner import file_errors
+
 
 def save_npz(path: str, arrays: Dict[str, np.ndarray]) -> str:
   """Writes arrays to ``path`` (.npz added if missing) via a temp file and a
@@ -34,13 +36,14 @@ def save_npz(path: str, arrays: Dict[str, np.ndarray]) -> str:
   return path
 
 
-def load_npz(path: str, what: str = 'saved drum session'
+def load_npz(path: str, what: str = 'saved beat agent'
              ) -> Dict[str, np.ndarray]:
   """Reads an .npz written by :func:`save_npz` (``path`` or ``path.npz``).
 
   Raises:
     FileNotFoundError: naming the path.
-    ValueError: naming the path if it is not a readable .npz.
+    file_errors.CorruptFileError: (a ValueError) naming the path if it is
+      not a readable .npz.
   """
   if not os.path.exists(path) and os.path.exists(path + '.npz'):
     path += '.npz'
@@ -50,5 +53,5 @@ def load_npz(path: str, what: str = 'saved drum session'
     with np.load(path, allow_pickle=False) as data:
       return {name: data[name] for name in data.files}
   except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-    raise ValueError(f'{path}: not a {what} ({type(e).__name__}: '
-                     f'{e})') from e
+    raise file_errors.CorruptFileError(
+        path, f'not a {what} ({file_errors.describe(e)})') from e

@@ -41,6 +41,7 @@ from drums import beat_agent_hparams
 from drums import language
 from drums import npz_files
 from drums import schedule
+from rl_tuner import file_errors
 
 Fraction = fractions.Fraction
 AGENT_ROLES = ('learn', 'predict')
@@ -48,11 +49,13 @@ AGENT_ROLES = ('learn', 'predict')
 
 @dataclasses.dataclass(frozen=True)
 class PlayedHit:
-  """A drum hit the session played: instrument, loudness, exact bar phase."""
+  """A drum hit the session played: instrument, loudness, exact bar phase,
+  and the index of the statement whose effect chain it goes through."""
   instrument: str
   velocity: int
   phase: Fraction
   predicted: bool = False  # True when the agent chose it (mode predict).
+  statement: int = -1  # Index in Program.statements (-1: none).
 
 
 @dataclasses.dataclass(frozen=True)
@@ -300,8 +303,20 @@ class DrumSession:
 
     Raises:
       FileNotFoundError: naming the path.
-      ValueError: if the file is not a saved session or does not fit.
+      file_errors.CorruptFileError: (a ValueError) naming the path if the
+        file is not a saved session or does not fit.
     """
+    try:
+      return self._prepare_load(path)
+    except FileNotFoundError:
+      raise
+    except (KeyError, ValueError, IndexError, TypeError) as e:
+      if isinstance(e, file_errors.CorruptFileError):
+        raise
+      raise file_errors.CorruptFileError(
+          path, f'not a saved drum session ({file_errors.describe(e)})') from e
+
+  def _prepare_load(self, path: str) -> Dict[str, tuple]:
     arrays = npz_files.load_npz(path)
     if 'instruments' not in arrays:
       raise ValueError(f'{path}: not a saved drum session (no instruments)')
@@ -333,7 +348,10 @@ class DrumSession:
     """Loads agents saved by :meth:`save` (building them as needed).
 
     Raises:
-      FileNotFoundError, ValueError: see BeatAgent.load_state_dict.
+      FileNotFoundError: naming the path.
+      file_errors.CorruptFileError: (a ValueError) naming the path and what
+        is wrong: unreadable, not saved by :meth:`save`, or saved for agents
+        of another size.
     """
     self.apply_load(self.prepare_load(path))
 
@@ -385,22 +403,35 @@ class DrumSession:
 
   def _played(self, hits_now, modes, actions, tick) -> Tuple[PlayedHit, ...]:
     """Written hits (minus predicted instruments) plus the agents' hits."""
+    agent_statements = {}
     played = {}
     velocities = {}
     for hit in hits_now:
       velocities.setdefault(hit.instrument, hit.velocity)
+      if hit.role in AGENT_ROLES:
+        agent_statements.setdefault(hit.instrument, hit.statement)
       if hit.role in AGENT_ROLES and modes.get(hit.instrument) == 'predict':
         continue
       if hit.instrument not in played:  # Latched: one hit per tick.
         played[hit.instrument] = PlayedHit(hit.instrument, hit.velocity,
-                                           hit.phase)
+                                           hit.phase, statement=hit.statement)
     for instrument, mode in modes.items():
       if mode == 'predict' and actions.get(instrument):
         velocity = velocities.get(instrument, self._velocity(instrument))
-        played[instrument] = PlayedHit(instrument, velocity,
-                                       Fraction(tick, self.ticks_per_bar),
-                                       predicted=True)
+        played[instrument] = PlayedHit(
+            instrument, velocity, Fraction(tick, self.ticks_per_bar),
+            predicted=True, statement=agent_statements.get(
+                instrument, self._agent_statement(instrument)))
     return tuple(played.values())
+
+  def _agent_statement(self, instrument) -> int:
+    """Index of the learn/predict statement of ``instrument`` (-1: none)."""
+    for i, statement in enumerate(self.program.statements):
+      if (isinstance(statement, language.DrumStatement) and
+          statement.instrument == instrument and
+          statement.role in AGENT_ROLES):
+        return i
+    return -1
 
   def _velocity(self, instrument):
     for statement in self.program.drums():

@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from drums import beat_memory
+from rl_tuner import hparams_overrides
 from rl_tuner.algorithms import exploration
 from rl_tuner.algorithms import target_update
 from rl_tuner.algorithms import value_losses
@@ -52,6 +53,9 @@ class ToggleDQNHParams:
 
   def __post_init__(self):
     object.__setattr__(self, 'hidden', tuple(int(n) for n in self.hidden))
+    hparams_overrides.check_numbers(self, {
+        'learning_rate': 1.0, 'hidden': 65_536, 'replay_size': 10_000_000,
+        'batch_size': 65_536})
     if not self.hidden or min(self.hidden) < 1:
       raise ValueError(f'ToggleDQNHParams.hidden must be positive widths, got '
                        f'{self.hidden!r}')

@@ -22,7 +22,8 @@ import tensorflow as tf
 
 from drums import toggle_dqn
 from drums import toggle_env
-from rl_tuner import paths
+from rl_tuner import flag_checks
+from rl_tuner import run_state
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('output_dir', None, 'Checkpoints, figures, eval.json.')
@@ -82,8 +83,11 @@ def main(argv):
   del argv
   if not FLAGS.output_dir:
     raise app.UsageError('--output_dir is required')
-  output_dir = paths.resolve_user_path(FLAGS.output_dir)
-  os.makedirs(output_dir, exist_ok=True)
+  output_dir = flag_checks.output_dir('output_dir', FLAGS.output_dir)
+  flag_checks.int_in_range('episodes', FLAGS.episodes, 0, 10_000_000)
+  flag_checks.int_in_range('eval_episodes', FLAGS.eval_episodes, 0, 100_000)
+  flag_checks.int_in_range('checkpoint_every', FLAGS.checkpoint_every, 1,
+                           10_000_000)
   env = toggle_env.KickSnareToggleEnv(noop=FLAGS.noop)
   agent = toggle_dqn.ToggleDQNAgent(
       env.observation_space.n, env.action_space.n,
@@ -93,9 +97,9 @@ def main(argv):
   checkpoint.episode = episode
   manager = tf.train.CheckpointManager(
       checkpoint, os.path.join(output_dir, 'checkpoints'), max_to_keep=3)
-  if manager.latest_checkpoint:
-    checkpoint.restore(manager.latest_checkpoint).expect_partial()
-    logging.info('restored %s', manager.latest_checkpoint)
+  restored = run_state.restore_managed(checkpoint, manager)
+  if restored:
+    logging.info('restored %s', restored)
   elif FLAGS.test:
     raise app.UsageError(f'--test: no checkpoint in {output_dir}/checkpoints')
   train_rewards = []
@@ -123,4 +127,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)

@@ -8,12 +8,21 @@ G(s, .) + log p(.|s) for G (the policy G learning acts by). Compositions are
 generated in batches by one compiled function.
 
 For each model: the rl_tuner.rewards.statistics metrics (which include the
-mean music-theory reward r_MT per event and per composition) and the mean
-log p(a|s) per event under the Note RNN (the frozen reward RNN).
+mean music-theory reward r_MT per event and per composition), the mean
+log p(a|s) per event under the Note RNN (the frozen reward RNN), and the
+diversity and fidelity metrics of rl_tuner.rewards.diversity (pitch-class
+entropy, distinct pitches per composition, the share of the most common
+opening, and the overlapping area of pitch-class, pitch-range and
+inter-onset-interval distributions against real held-out melodies:
+``data/held_out_compositions.npz``, written by note_rnn_eval
+--reference_out). :func:`targets_report` flags a model that meets the rule
+targets with narrow music (it games the rules).
 """
 
 import collections
 import datetime
+import functools
+import math
 import os
 import re
 import time
@@ -25,7 +34,13 @@ from rl_tuner import encoding
 from rl_tuner import melody_sampler
 from rl_tuner import rl_tuner_runner
 from rl_tuner.note_rnn import note_rnn_loader
+from rl_tuner.rewards import diversity
 from rl_tuner.rewards import statistics
+
+# 32-step segments of real held-out melodies (the Note RNN's validation
+# tunes), the reference of the overlapping-area metrics.
+DEFAULT_REFERENCE_PATH = os.path.join(os.path.dirname(os.path.abspath(
+    __file__)), 'data', 'held_out_compositions.npz')
 
 Model = collections.namedtuple('Model', ['name', 'sampler', 'key',
                                          'algorithm'])
@@ -70,28 +85,65 @@ def load_model(name: str, directory: str) -> Model:
                encoding.C_MAJOR, 'note_rnn')
 
 
+@functools.lru_cache(maxsize=4)
+def load_reference(path: str = DEFAULT_REFERENCE_PATH) -> np.ndarray:
+  """Real compositions ``int [M, 32]`` from an .npz with 'compositions'.
+
+  Raises:
+    ValueError: if the file is missing, unreadable or not int [M, 32] events
+      in [0, 37] (the message names the file).
+  """
+  try:
+    with np.load(path) as z:
+      x = np.asarray(z['compositions'], np.int64)
+  except (OSError, KeyError, ValueError) as e:
+    raise ValueError(f'Cannot read reference compositions {path!r}: {e}'
+                     ) from e
+  if (x.ndim != 2 or x.shape[1] != encoding.COMPOSITION_LENGTH or
+      not len(x) or x.min() < 0 or x.max() >= encoding.NUM_CLASSES):
+    raise ValueError(f'Reference compositions {path!r} must be int [M, '
+                     f'{encoding.COMPOSITION_LENGTH}] events in [0, 37], got '
+                     f'shape {x.shape}')
+  return x
+
+
 def evaluate(model: Model, num_compositions: int, seed: int = 0,
-             batch_size: int = 5000) -> Dict[str, float]:
+             batch_size: int = 5000,
+             reference: Optional[np.ndarray] = None) -> Dict[str, float]:
   """Table 1 statistics of ``num_compositions`` sampled compositions.
+
+  Args:
+    model: from :func:`load_model`.
+    num_compositions: compositions to sample.
+    seed: sampling seed.
+    batch_size: compositions per compiled call.
+    reference: real compositions ``int [M, 32]`` for the overlapping-area
+      metrics; None = the shipped :data:`DEFAULT_REFERENCE_PATH` (left out
+      if that file is absent).
 
   Returns:
     {metric: value}: the StatisticsAccumulator result (Table 1 metrics,
     interval counts and the mean music-theory reward r_MT per event and per
-    composition), plus 'mean_log_p_note_rnn' (log p(a|s) per event under the
-    Note RNN), 'num_compositions', 'algorithm' and 'seconds'.
+    composition), the DiversityAccumulator result, plus
+    'mean_log_p_note_rnn' (log p(a|s) per event under the Note RNN),
+    'num_compositions', 'algorithm' and 'seconds'.
   """
   start = time.perf_counter()
+  if reference is None and os.path.exists(DEFAULT_REFERENCE_PATH):
+    reference = load_reference(DEFAULT_REFERENCE_PATH)
   accumulator = statistics.StatisticsAccumulator(model.key)
+  variety = diversity.DiversityAccumulator(reference)
   log_p_sum, num_events = 0.0, 0
   for i in range(0, num_compositions, batch_size):
     n = min(batch_size, num_compositions - i)
     out = model.sampler.generate(n, seed=seed * 1_000_003 + i, sample=True,
                                  batch_size=n)
     accumulator.add(out.actions)
+    variety.add(out.actions)
     log_p_sum += float(out.log_p.sum())
     num_events += out.log_p.size
   result = {k: (float(v) if isinstance(v, (int, float, np.number)) else v)
-            for k, v in accumulator.result().items()}
+            for k, v in {**accumulator.result(), **variety.result()}.items()}
   result.update(
       mean_log_p_note_rnn=log_p_sum / num_events,
       num_compositions=num_compositions, algorithm=model.algorithm,
@@ -151,7 +203,20 @@ RL_TARGETS = (
     ('leaps_resolved_pct', 'min', 91.1),
     ('notes_in_motif_pct', 'min', 75.7),
 )
+# Variety targets (issue 14): music that meets RL_TARGETS but fails these is
+# narrow (a C-E-G loop meets every RL target): it games the rules. The
+# untuned Note RNN's pitch-class entropy is ~3.0 bits.
+DIVERSITY_TARGETS = (
+    ('pitch_class_entropy_bits', 'min', 2.8),
+    ('top_opening_pct', 'max', 10.0),
+)
 PURE_RL_LOG_P = -3.65  # log p(a|s) of the paper's pure-RL model (~log 1/38).
+
+
+def _meets(value, kind: str, bound: float) -> bool:
+  if value is None or (isinstance(value, float) and math.isnan(value)):
+    return False
+  return value <= bound if kind == 'max' else value >= bound
 
 
 def targets_report(results: Dict[str, Dict[str, float]]) -> str:
@@ -159,7 +224,10 @@ def targets_report(results: Dict[str, Dict[str, float]]) -> str:
 
   Q and Psi (models whose algorithm is 'q' or 'psi') should match or beat the
   paper's RL columns (``RL_TARGETS``) with log p well above the pure-RL
-  level; G should keep the highest log p of the tuned models.
+  level; G should keep the highest log p of the tuned models. Every tuned
+  model (q, psi, g, pure_rl) is checked against ``DIVERSITY_TARGETS`` where
+  its results have them; one that meets every RL target but misses a
+  diversity target is flagged as gaming the rules.
   """
   lines = []
   for name, r in results.items():
@@ -167,8 +235,7 @@ def targets_report(results: Dict[str, Dict[str, float]]) -> str:
       continue
     for metric, kind, bound in RL_TARGETS:
       value = r.get(metric)
-      ok = value is not None and (value <= bound if kind == 'max' else
-                                  value >= bound)
+      ok = _meets(value, kind, bound)
       sign = '<=' if kind == 'max' else '>='
       lines.append(f'- {name}: {metric} = {_fmt(value)} (target {sign} '
                    f'{bound}): {"met" if ok else "NOT met"}')
@@ -176,6 +243,25 @@ def targets_report(results: Dict[str, Dict[str, float]]) -> str:
     lines.append(f'- {name}: mean log p(a|s) = {_fmt(log_p)} (pure RL '
                  f'{PURE_RL_LOG_P}): '
                  f'{"above" if log_p > PURE_RL_LOG_P else "NOT above"}')
+  for name, r in results.items():
+    if r.get('algorithm') not in ('q', 'psi', 'g', 'pure_rl'):
+      continue
+    missed = []
+    for metric, kind, bound in DIVERSITY_TARGETS:
+      if metric not in r:
+        continue
+      ok = _meets(r[metric], kind, bound)
+      sign = '<=' if kind == 'max' else '>='
+      extra = (f' ({r["top_opening"]})' if metric == 'top_opening_pct' and
+               'top_opening' in r else '')
+      lines.append(f'- {name}: {metric} = {_fmt(r[metric])}{extra} (target '
+                   f'{sign} {bound}): {"met" if ok else "NOT met"}')
+      if not ok:
+        missed.append(metric)
+    rules_met = all(_meets(r.get(m), k, b) for m, k, b in RL_TARGETS)
+    if rules_met and missed:
+      lines.append(f'- {name}: GAMES THE RULES: meets every Table-1 target '
+                   f'with narrow music (misses {", ".join(missed)})')
   tuned = {n: r['mean_log_p_note_rnn'] for n, r in results.items()
            if r.get('algorithm') in ('q', 'psi', 'g')}
   g_names = [n for n, r in results.items() if r.get('algorithm') == 'g']
@@ -185,7 +271,7 @@ def targets_report(results: Dict[str, Dict[str, float]]) -> str:
                  f'{"yes" if best in g_names else "NO (" + best + " does)"}')
   if not lines:
     return ''
-  return '\nQuality targets (issue 4):\n\n' + '\n'.join(lines) + '\n'
+  return '\nQuality targets (issues 4 and 14):\n\n' + '\n'.join(lines) + '\n'
 
 
 def seed_report(results: Dict[str, Dict[str, float]]) -> str:

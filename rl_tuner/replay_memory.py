@@ -21,8 +21,11 @@ memory saves itself to one ``.npz`` written to a temporary name and renamed.
 import ast
 import collections
 import os
+import zipfile
 
 import numpy as np
+
+from rl_tuner import file_errors
 
 Transitions = collections.namedtuple(
     'Transitions', ['state', 'prev_action', 'action', 'reward', 'next_state',
@@ -117,8 +120,9 @@ class ReplayMemory:
 
     Raises:
       FileNotFoundError: if ``path`` does not exist.
-      ValueError: if the file is corrupt or its shapes differ from this
-        memory's.
+      file_errors.CorruptFileError: (a ValueError) naming ``path`` if the file
+        is truncated, not a replay memory, or its shapes differ from this
+        memory's; the memory is then left unchanged.
     """
     if not os.path.exists(path):
       raise FileNotFoundError(f'No replay memory file {path!r}')
@@ -128,14 +132,33 @@ class ReplayMemory:
             int(v) for v in data['meta'])
         if (capacity, state_size, num_classes) != (
             self.capacity, self.state_size, self.num_classes):
-          raise ValueError(
-              f'shape (capacity, state_size, classes) = '
+          mine = (self.capacity, self.state_size, self.num_classes)
+          raise file_errors.CorruptFileError(path, (
+              f'replay memory shape (capacity, state_size, classes) = '
               f'{(capacity, state_size, num_classes)} differs from this '
-              f'memory\'s {(self.capacity, self.state_size, self.num_classes)}')
-        for field, store in zip(Transitions._fields, self._arrays):
-          store[:size] = data[field]
-        self._rng.bit_generator.state = ast.literal_eval(
-            str(data['rng_state']))
-    except (KeyError, OSError, SyntaxError) as e:
-      raise ValueError(f'Corrupt replay memory file {path!r}: {e}') from e
+              f'memory\'s {mine}'))
+        if not (0 <= size <= capacity and 0 <= nxt < capacity
+                and added >= size):
+          raise file_errors.CorruptFileError(
+              path, f'replay memory counters (next={nxt}, size={size}, '
+              f'added={added}) are inconsistent')
+        arrays = [data[field] for field in Transitions._fields]
+        for field, array, store in zip(Transitions._fields, arrays,
+                                       self._arrays):
+          if array.shape != (size,) + store.shape[1:]:
+            raise file_errors.CorruptFileError(
+                path, f'replay memory field {field} has shape {array.shape}, '
+                f'expected {(size,) + store.shape[1:]}')
+        rng_state = ast.literal_eval(str(data['rng_state']))
+        np.random.default_rng().bit_generator.state = rng_state  # Valid?
+    except file_errors.CorruptFileError:
+      raise
+    except (KeyError, OSError, SyntaxError, ValueError, EOFError, IndexError,
+            TypeError, AttributeError, zipfile.BadZipFile) as e:
+      raise file_errors.CorruptFileError(
+          path, f'not a readable replay memory ({file_errors.describe(e)})'
+      ) from e
+    for array, store in zip(arrays, self._arrays):
+      store[:size] = array
+    self._rng.bit_generator.state = rng_state
     self._next, self._size, self.num_added = nxt, size, added

@@ -34,11 +34,13 @@ from absl import flags
 from absl import logging
 
 from rl_tuner import evaluation
+from rl_tuner import flag_checks
 from rl_tuner import midi_io
 from rl_tuner import paths
 from rl_tuner import rl_tuner as rl_tuner_lib
 from rl_tuner import rl_tuner_hparams
 from rl_tuner import rl_tuner_runner
+from rl_tuner import run_state
 
 _NOTE_RNN_DIR = flags.DEFINE_string(
     'note_rnn_checkpoint_dir', paths.DEFAULT_NOTE_RNN_CHECKPOINT_DIR,
@@ -80,11 +82,28 @@ def main(argv):
   if not seeds or len(set(seeds)) != len(seeds):
     raise app.UsageError(f'--seeds must be distinct integers, got '
                          f'{_SEEDS.value}')
-  out = paths.resolve_user_path(_OUTPUT_DIR.value)
-  note_rnn_dir = paths.resolve_user_path(_NOTE_RNN_DIR.value)
-  primer = (midi_io.load_primer_actions(
-      paths.resolve_user_path(_MIDI_PRIMER.value))
-            if base.priming == 'midi' else None)
+  flag_checks.int_in_range(_NUM_STEPS.name, _NUM_STEPS.value, 1)
+  flag_checks.int_in_range(_NUM_COMPOSITIONS.name, _NUM_COMPOSITIONS.value, 1,
+                           100_000_000)
+  out = flag_checks.output_dir(_OUTPUT_DIR.name, _OUTPUT_DIR.value)
+  table_path = flag_checks.output_file(_TABLE_PATH.name, _TABLE_PATH.value,
+                                       ('.md',))
+  note_rnn_dir = flag_checks.input_path(_NOTE_RNN_DIR.name,
+                                        _NOTE_RNN_DIR.value, 'dir')
+  try:
+    primer = (midi_io.load_primer_actions(flag_checks.input_path(
+        _MIDI_PRIMER.name, _MIDI_PRIMER.value))
+              if base.priming == 'midi' else None)
+  except (OSError, ValueError) as e:
+    raise app.UsageError(f'--midi_primer: {e}') from e
+  for seed in seeds:  # Refuse before training anything, not half-way.
+    for algorithm in _ALGORITHMS.value:
+      name = algorithm if seed == seeds[0] else f'{algorithm}_seed{seed}'
+      hparams = rl_tuner_hparams.parse_hparams(
+          f'algorithm={algorithm},seed={seed}', base=base)
+      if run_state.stored_differences(os.path.join(out, name),
+                                      hparams.to_dict()):
+        run_state.check_hparams(os.path.join(out, name), hparams.to_dict())
   checkpoints = {'note_rnn': note_rnn_dir}
   for seed in seeds:
     for algorithm in _ALGORITHMS.value:
@@ -99,7 +118,7 @@ def main(argv):
       table_models=['note_rnn'] + list(_ALGORITHMS.value))
   with open(written['table']) as f:
     table = f.read()
-  evaluation.write_text(paths.resolve_user_path(_TABLE_PATH.value), table)
+  evaluation.write_text(table_path, table)
   print(table)
 
 
@@ -123,4 +142,4 @@ def _train(base, algorithm: str, seed: int, note_rnn_dir: str, primer,
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main, errors=(run_state.HParamsChangedError,))

@@ -36,6 +36,16 @@ ALGORITHMS = ('q', 'psi', 'g', 'pure_rl')
 EXPLORATION_MODES = ('egreedy', 'boltzmann')
 PRIMING_MODES = ('midi', 'random')
 KEY_MODES = ('major', 'minor')
+# Inclusive upper bounds (beyond the lower bounds and [0, 1] ranges checked
+# in __post_init__): far above any useful value, low enough that a typo does
+# not allocate gigabytes or blow up the loss.
+UPPER_BOUNDS = {
+    'reward_scaler': 1000.0, 'learning_rate': 1.0, 'clip_gradient': 1e6,
+    'boltzmann_temperature': 1000.0, 'replay_memory_size': 10_000_000,
+    'minibatch_size': 65_536, 'num_compositions_in_parallel': 4096,
+    'composition_length': 4096, 'train_every': 1_000_000,
+    'exploration_period': 10**12,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +104,7 @@ class RLTunerHParams:
   seed: int = 0
 
   def __post_init__(self):
+    hparams_overrides.check_numbers(self, UPPER_BOUNDS)
     choices = {'algorithm': ALGORITHMS, 'exploration': EXPLORATION_MODES,
                'priming': PRIMING_MODES, 'key_mode': KEY_MODES}
     for name, allowed in choices.items():

@@ -2,12 +2,16 @@
 
 Layout of an output directory OUT:
 
-  OUT/checkpoints/   tf.train.CheckpointManager over the q network, target
-                     network, reward RNN, optimiser, step counter and random
-                     generator; ``replay_memory.npz`` beside the latest
-                     checkpoint; ``rl_tuner_hparams.json`` and
-                     ``note_rnn_config.json`` (enough to load the tuned model
-                     without the original Note RNN directory).
+  OUT/checkpoints/   one unit per saved step N (rl_tuner.run_state): the
+                     agent's tf.train.Checkpoint ckpt-N (q network, target
+                     network, reward RNN, optimiser, step counter, random
+                     generator), replay_memory-N.npz, reward_history-N.npz and
+                     the manifest unit-N.json, renamed in last; the newest
+                     run_state.KEEP_UNITS units are kept. Beside them
+                     ``rl_tuner_hparams.json`` and ``note_rnn_config.json``
+                     (enough to load the tuned model without the original
+                     Note RNN directory).
+  OUT/hparams_history.json   every start of the run with its hparams.
   OUT/train/, OUT/eval/   TensorBoard summaries (gated by an interval).
   OUT/eval/stats_<step>.json   evaluation statistics (StatisticsAccumulator)
                      and mean rewards per composition at each evaluation.
@@ -18,7 +22,10 @@ Layout of an output directory OUT:
                      (primed with the primer) and their note probabilities.
 
 Restore-or-initialise: a run started again on the same OUT resumes from the
-last checkpoint (a killed run loses at most one checkpoint interval).
+newest complete unit (a killed run loses at most one checkpoint interval;
+a damaged newest unit falls back to the one before, and says so). Started
+with other hparams it refuses, naming them, unless told to overwrite the old
+run or resume with the changes (run_state.check_hparams).
 Evaluation samples the next event from the policy's softmax (the paper's
 protocol), for the untuned Note RNN and the tuned model alike.
 """
@@ -27,33 +34,29 @@ import dataclasses
 import json
 import os
 import time
-from typing import Dict
+from typing import Dict, Optional
 
 from absl import logging
 import numpy as np
 import tensorflow as tf
 
 from rl_tuner import figures
+from rl_tuner import file_errors
 from rl_tuner import midi_io
 from rl_tuner import rl_tuner as rl_tuner_lib
 from rl_tuner import rl_tuner_hparams
+from rl_tuner import run_state
 from rl_tuner.note_rnn import note_rnn_model
 from rl_tuner.rewards import statistics
 from tensorflow.core.framework import summary_pb2
 
-HPARAMS_FILENAME = 'rl_tuner_hparams.json'
-REPLAY_FILENAME = 'replay_memory.npz'
+HPARAMS_FILENAME = run_state.HPARAMS_FILENAME
+REPLAY_FILENAME = run_state.LEGACY_REPLAY_FILENAME
 HISTORY_KEYS = ('step', 'total_reward', 'music_theory_reward',
                 'note_rnn_reward')
 
 
-def _write_json(path: str, data) -> str:
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  tmp = path + '.tmp'
-  with open(tmp, 'w') as f:
-    json.dump(data, f, indent=2, sort_keys=True)
-  os.replace(tmp, path)
-  return path
+_write_json = run_state.write_json
 
 
 _SCALAR_METADATA = summary_pb2.SummaryMetadata(
@@ -73,34 +76,78 @@ def _checkpoint_dir(directory: str) -> str:
   return sub if os.path.isdir(sub) else directory
 
 
-def save_checkpoint(agent, manager: tf.train.CheckpointManager) -> str:
-  """Saves the agent's checkpoint, then its replay memory, atomically."""
-  directory = manager.directory
+def _empty_history() -> Dict[str, list]:
+  return {k: [] for k in HISTORY_KEYS}
+
+
+def save_checkpoint(agent, directory: str, history=None) -> str:
+  """Commits the agent's state at its global step as one unit.
+
+  Args:
+    agent: the RLTuner.
+    directory: the checkpoints directory (OUT/checkpoints).
+    history: the reward history to store with it (default: empty).
+
+  Returns:
+    The checkpoint prefix (``directory/ckpt-N``).
+  """
   agent.note_rnn_config.save(directory)
   _write_json(os.path.join(directory, HPARAMS_FILENAME),
               agent.hparams.to_dict())
-  path = manager.save(checkpoint_number=int(agent.global_step.numpy()))
-  agent.replay_memory.save(os.path.join(directory, REPLAY_FILENAME))
-  return path
+  unit = run_state.commit(directory, int(agent.global_step.numpy()),
+                          agent.checkpoint(), agent.replay_memory,
+                          history if history is not None else _empty_history())
+  return unit.checkpoint
 
 
-def restore_agent(agent, directory: str, with_replay: bool = True) -> int:
-  """Restores the latest checkpoint under ``directory`` (or its checkpoints/).
+def _restore_checkpoint(agent, path: str) -> None:
+  """Restores a checkpoint prefix into the agent.
+
+  Raises:
+    file_errors.CorruptFileError: naming the checkpoint if it is unreadable or
+      does not match the agent.
+  """
+  run_state.read_checkpoint(agent.checkpoint(), path)
+
+
+def restore_agent(agent, directory: str, with_replay: bool = True,
+                  clean: bool = False, history: Optional[dict] = None) -> int:
+  """Restores the newest intact unit under ``directory`` (or checkpoints/).
+
+  Args:
+    agent: the RLTuner to restore into.
+    directory: a runner output dir or its checkpoints/ dir.
+    with_replay: also restore the replay memory.
+    clean: remove stray and uncommitted files first (the owning run only).
+    history: if given, a dict filled with the unit's reward history.
 
   Returns:
     The restored global step.
 
   Raises:
     FileNotFoundError: if there is no checkpoint.
+    file_errors.CorruptFileError: if no checkpoint is intact.
   """
   ckpt_dir = _checkpoint_dir(directory)
-  latest = tf.train.latest_checkpoint(ckpt_dir)
-  if not latest:
-    raise FileNotFoundError(f'No RL Tuner checkpoint in {directory!r}')
-  agent.checkpoint().restore(latest).expect_partial()
-  replay = os.path.join(ckpt_dir, REPLAY_FILENAME)
-  if with_replay and os.path.exists(replay):
-    agent.replay_memory.load(replay)
+
+  def restore(unit):
+    _restore_checkpoint(agent, unit.checkpoint)
+    if with_replay:
+      agent.replay_memory.load(unit.replay_memory)
+    if history is not None:
+      history.clear()
+      history.update(run_state.load_history(unit.reward_history,
+                                            HISTORY_KEYS))
+
+  unit = run_state.restore_newest(ckpt_dir, restore, clean=clean)
+  if unit is None:  # A directory written before units existed.
+    latest = tf.train.latest_checkpoint(ckpt_dir)
+    if not latest:
+      raise FileNotFoundError(f'No RL Tuner checkpoint in {directory!r}')
+    _restore_checkpoint(agent, latest)
+    replay = os.path.join(ckpt_dir, REPLAY_FILENAME)
+    if with_replay and os.path.exists(replay):
+      agent.replay_memory.load(replay)
   agent.reset()
   return int(agent.global_step.numpy())
 
@@ -110,13 +157,18 @@ def load_hparams(directory: str) -> rl_tuner_hparams.RLTunerHParams:
 
   Raises:
     FileNotFoundError: if the directory holds no rl_tuner_hparams.json.
+    file_errors.CorruptFileError: naming the file if it is not valid hparams.
   """
   path = os.path.join(_checkpoint_dir(directory), HPARAMS_FILENAME)
   if not os.path.exists(path):
     raise FileNotFoundError(f'{directory!r} is not a tuned RL Tuner '
                             f'checkpoint directory (no {HPARAMS_FILENAME})')
-  with open(path) as f:
-    return rl_tuner_hparams.RLTunerHParams(**json.load(f))
+  try:
+    with open(path) as f:
+      return rl_tuner_hparams.RLTunerHParams(**json.load(f))
+  except (OSError, ValueError, TypeError) as e:
+    raise file_errors.CorruptFileError(
+        path, f'not valid RL Tuner hparams ({file_errors.describe(e)})') from e
 
 
 def is_tuned_checkpoint(directory: str) -> bool:
@@ -145,8 +197,19 @@ def load_tuned_agent(directory: str, primer_actions=None,
 
 
 def write_melodies(agent, directory: str, num_melodies: int, seed: int = 0,
-                   prefix: str = 'composition', sample: bool = True):
+                   prefix: str = 'composition', sample: bool = True,
+                   num_figures: Optional[int] = None):
   """Writes N melodies as MIDI (primer included) and probability figures.
+
+  Args:
+    agent: a tuned agent.
+    directory: output directory (midi/ and figures/ are created in it).
+    num_melodies: melodies to generate and write as MIDI.
+    seed: sampling seed.
+    prefix: file name prefix.
+    sample: sample from the softmax (else argmax).
+    num_figures: note-probability figures for the first this many melodies
+      only (a figure takes ~0.5 s, a MIDI file ~1 ms); None = all.
 
   Returns:
     The list of MIDI paths.
@@ -159,6 +222,8 @@ def write_melodies(agent, directory: str, num_melodies: int, seed: int = 0,
     paths.append(midi_io.write_composition_midi(
         os.path.join(directory, 'midi', f'{prefix}_{i}.mid'), actions,
         primer))
+    if num_figures is not None and i >= num_figures:
+      continue
     figures.plot_note_probabilities(
         p, actions, os.path.join(directory, 'figures',
                                  f'note_probabilities_{prefix}_{i}.png'),
@@ -168,9 +233,7 @@ def write_melodies(agent, directory: str, num_melodies: int, seed: int = 0,
 
 def save_model_and_figs(agent, directory: str, num_figures: int = 1) -> str:
   """Checkpoint + replay memory + melodies/figures into ``directory``."""
-  manager = tf.train.CheckpointManager(
-      agent.checkpoint(), os.path.join(directory, 'checkpoints'), 3)
-  path = save_checkpoint(agent, manager)
+  path = save_checkpoint(agent, run_state.checkpoint_dir(directory))
   write_melodies(agent, directory, num_figures)
   return path
 
@@ -210,37 +273,56 @@ class RLTunerRunner:
     agent: the RLTuner.
     output_dir: OUT (see module docstring).
     config: a :class:`RunnerConfig`.
+    hparams_change: what to do if OUT holds a run with other hparams:
+      'refuse' (raise), 'overwrite' (delete it, start afresh) or
+      'resume_with_changes' (see run_state.check_hparams).
+
+  Raises:
+    run_state.HParamsChangedError: in 'refuse' mode, naming the differing
+      hparams; nothing has been written then.
   """
 
   def __init__(self, agent: rl_tuner_lib.RLTuner, output_dir: str,
-               config: RunnerConfig = RunnerConfig()):
+               config: RunnerConfig = RunnerConfig(),
+               hparams_change: str = 'refuse'):
+    run_state.check_hparams(output_dir, agent.hparams.to_dict(),
+                            hparams_change)
     self.agent = agent
     self.output_dir = output_dir
     self.config = config
-    self.manager = tf.train.CheckpointManager(
-        agent.checkpoint(), os.path.join(output_dir, 'checkpoints'),
-        max_to_keep=2)
+    self.checkpoint_dir = run_state.checkpoint_dir(output_dir)
     self.train_writer = tf.summary.create_file_writer(
         os.path.join(output_dir, 'train'))
     self.eval_writer = tf.summary.create_file_writer(
         os.path.join(output_dir, 'eval'))
-    self.history = {k: [] for k in HISTORY_KEYS}
+    self.history = _empty_history()
+    self.committed_step = None  # Step of the last unit saved or restored.
 
   def _history_path(self):
     return os.path.join(self.output_dir, 'reward_history.npz')
 
+  def _save(self) -> str:
+    path = save_checkpoint(self.agent, self.checkpoint_dir, self.history)
+    self.committed_step = int(self.agent.global_step.numpy())
+    return path
+
   def _restore_or_initialize(self) -> int:
-    if self.manager.latest_checkpoint:
-      step = restore_agent(self.agent, self.output_dir)
-      if os.path.exists(self._history_path()):
-        with np.load(self._history_path()) as h:
-          keep = h['step'] <= step
-          self.history = {k: h[k][keep].tolist() for k in HISTORY_KEYS}
-      logging.info('Resumed from %s at step %d', self.manager.latest_checkpoint,
-                   step)
-      return step
-    self.agent.reset()
-    return 0
+    history = {}
+    try:
+      step = restore_agent(self.agent, self.output_dir, clean=True,
+                           history=history)
+    except FileNotFoundError:
+      self.agent.reset()
+      return 0
+    if history:
+      self.history = history
+    elif os.path.exists(self._history_path()):  # Written before units.
+      old = run_state.load_history(self._history_path(), HISTORY_KEYS)
+      keep = [i for i, s in enumerate(old['step']) if s <= step]
+      self.history = {k: [v[i] for i in keep] for k, v in old.items()}
+    self.committed_step = step
+    logging.info('Resumed from %s at step %d', self.checkpoint_dir, step)
+    return step
 
   def evaluate(self, step: int, use_note_rnn: bool = False) -> Dict[str, float]:
     """Evaluates (sampling), writes stats JSON and eval summaries."""
@@ -273,9 +355,7 @@ class RLTunerRunner:
 
   def _write_history(self):
     arrays = {k: np.asarray(v) for k, v in self.history.items()}
-    tmp = self._history_path() + '.tmp.npz'
-    np.savez(tmp, **arrays)
-    os.replace(tmp, self._history_path())
+    run_state.write_history(self._history_path(), arrays)
     figures.plot_reward_history(
         arrays, os.path.join(self.output_dir, 'figures', 'reward_history.png'),
         title=f'RL Tuner ({self.agent.hparams.algorithm})')
@@ -321,12 +401,11 @@ class RLTunerRunner:
       if crossed(cfg.eval_every):
         self.evaluate(step)
       if crossed(cfg.checkpoint_every):
-        save_checkpoint(agent, self.manager)
+        self._save()
     if not self.history['step'] or self.history['step'][-1] != step:
       self.evaluate(step)
-    if self.manager.latest_checkpoint is None or int(
-        self.manager.latest_checkpoint.rsplit('-', 1)[-1]) != step:
-      save_checkpoint(agent, self.manager)
+    if self.committed_step != step:
+      self._save()
     write_melodies(agent, self.output_dir, cfg.num_midi)
     with open(os.path.join(self.output_dir, 'eval', f'stats_{step}.json')) as f:
       tuned = json.load(f)

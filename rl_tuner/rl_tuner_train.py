@@ -6,7 +6,9 @@ Every flag has a built-in default: the shipped Note RNN checkpoint and MIDI
 primer, the paper's hyperparameters (rl_tuner_hparams.CONFIGS['paper'];
 epsilon anneals over half the run), and a run length (500,000 steps) that
 finishes in a few minutes on a 2-core CPU. Running again with the
-same --output_dir resumes from the last checkpoint.
+same --output_dir resumes from the newest complete checkpoint; with other
+hparams it refuses (naming them) unless --overwrite or --resume_with_changes.
+Bad flags or paths: one line on stderr and exit status 2, before any work.
 """
 
 import os
@@ -24,6 +26,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from rl_tuner import flag_checks
 from rl_tuner import midi_io
 from rl_tuner import paths
 from rl_tuner import rl_tuner as rl_tuner_lib
@@ -65,6 +68,13 @@ _NUM_EVAL = flags.DEFINE_integer('num_eval_compositions', 1000,
                                  'Compositions per evaluation.')
 _NUM_MIDI = flags.DEFINE_integer('num_midi', 3,
                                  'Melodies written as MIDI at the end.')
+_OVERWRITE = flags.DEFINE_boolean(
+    'overwrite', False, 'If --output_dir holds a run with other hparams, '
+    'delete it and start afresh (default: refuse, naming the differences).')
+_RESUME_WITH_CHANGES = flags.DEFINE_boolean(
+    'resume_with_changes', False, 'If --output_dir holds a run with other '
+    'hparams, continue it with the new ones (recorded in '
+    'hparams_history.json).')
 
 
 def build_runner() -> rl_tuner_runner.RLTunerRunner:
@@ -73,10 +83,17 @@ def build_runner() -> rl_tuner_runner.RLTunerRunner:
   Raises:
     app.UsageError: naming the bad flag.
   """
-  for flag in (_NUM_STEPS, _EVAL_EVERY, _CHECKPOINT_EVERY, _NUM_EVAL,
-               _NUM_MIDI):
-    if flag.value <= 0:
-      raise app.UsageError(f'--{flag.name} must be > 0, got {flag.value}')
+  for flag in (_NUM_STEPS, _EVAL_EVERY, _CHECKPOINT_EVERY):
+    flag_checks.int_in_range(flag.name, flag.value, 1)
+  flag_checks.int_in_range(_NUM_EVAL.name, _NUM_EVAL.value, 1, 1_000_000)
+  flag_checks.int_in_range(_NUM_MIDI.name, _NUM_MIDI.value, 1, 10_000)
+  flag_checks.exclusive((_OVERWRITE.name, _OVERWRITE.value),
+                        (_RESUME_WITH_CHANGES.name, _RESUME_WITH_CHANGES.value))
+  change = ('overwrite' if _OVERWRITE.value else 'resume_with_changes'
+            if _RESUME_WITH_CHANGES.value else 'refuse')
+  output_dir = flag_checks.output_dir(_OUTPUT_DIR.name, _OUTPUT_DIR.value)
+  note_rnn_dir = flag_checks.input_path(_NOTE_RNN_DIR.name, _NOTE_RNN_DIR.value,
+                                        'dir')
   try:
     hparams = rl_tuner_hparams.parse_hparams(
         f'exploration_period={max(_NUM_STEPS.value // 2, 1)}',
@@ -86,12 +103,11 @@ def build_runner() -> rl_tuner_runner.RLTunerRunner:
         f'algorithm={_ALGORITHM.value},seed={_SEED.value}', base=hparams)
   except ValueError as e:
     raise app.UsageError(f'--hparams: {e}') from e
-  note_rnn_dir = paths.resolve_user_path(_NOTE_RNN_DIR.value)
   primer = None
   if hparams.priming == 'midi':
     try:
-      primer = midi_io.load_primer_actions(
-          paths.resolve_user_path(_MIDI_PRIMER.value))
+      primer = midi_io.load_primer_actions(flag_checks.input_path(
+          _MIDI_PRIMER.name, _MIDI_PRIMER.value))
     except (OSError, ValueError) as e:
       raise app.UsageError(f'--midi_primer: {e}') from e
   try:
@@ -106,8 +122,11 @@ def build_runner() -> rl_tuner_runner.RLTunerRunner:
       summary_every=max(_NUM_STEPS.value // 200, 1),
       num_eval_compositions=_NUM_EVAL.value, num_midi=_NUM_MIDI.value)
   logging.info('RL Tuner hparams: %s', hparams)
-  return rl_tuner_runner.RLTunerRunner(
-      agent, paths.resolve_user_path(_OUTPUT_DIR.value), config)
+  try:
+    return rl_tuner_runner.RLTunerRunner(agent, output_dir, config,
+                                         hparams_change=change)
+  except ValueError as e:  # HParamsChangedError, CorruptFileError.
+    raise app.UsageError(f'--output_dir: {e}') from e
 
 
 def main(argv):
@@ -127,4 +146,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)

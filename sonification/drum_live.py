@@ -11,9 +11,14 @@ Per tick, :class:`DrumLiveApp` steps the session and plays what it returns:
   ``mousex``/``mousey``) go out as the sound-controller CCs of
   :data:`SYNTH_CCS` (MIDI 1.0 RP-021: 74 brightness, 71 harmonic content,
   72 release time), which hardware and software synths map to filter cutoff,
-  resonance and envelope. fluidsynth's General MIDI soundfont ignores them,
-  so a ``--wav_out`` rendering does not follow them; MIDI and OSC receivers
-  do.
+  resonance and envelope (fluidsynth's General MIDI soundfont, the
+  ``--synth=gm`` path, ignores them).
+
+The same events go to the sinks by statement as well (``drum_program``,
+``statement_hit``, ``statement_note``, ``control_input``; sinks.Sink), at
+their exact written time (hits between ticks too): the audio engine
+(sonification.audio.engine_sink) plays each statement on its own voice and
+effect chain, with cut/res/env and the mouse controls heard.
 
 Verbs (OSC, MIDI, the pad): drums/mode, drums/program, drums/reset,
 drums/save, drums/load, and drums/control NAME VALUE, the 0-1 control inputs
@@ -83,6 +88,8 @@ class DrumLiveApp:
     self.ticks_per_bar = ticks_per_bar
     self.notes = sinks_lib.NoteScheduler(sink)
     self._programs_sent = False
+    self._program = None  # The drum program the sinks last got.
+    self._last_time_s = 0.0
     self._losses: Dict[str, list] = {}  # instrument -> this bar's losses.
     self.runtime = None
     self._building = set()  # instruments whose agent the worker builds.
@@ -164,8 +171,13 @@ class DrumLiveApp:
       for synth, channel in SYNTH_CHANNELS.items():
         self.sink.program_change(session_output.SYNTH_PROGRAMS[synth],
                                  channel, tick.time_s)
+    self._last_time_s = tick.time_s
+    if self.session.program is not self._program:
+      self._program = self.session.program
+      self.sink.drum_program(self._program, tick.time_s)
     self.notes.advance(tick.index, tick.time_s)
     record = self.session.step(tick.index)
+    self._play_statements(tick, record)
     for instrument, loss in record.losses.items():
       self._losses.setdefault(instrument, []).append(loss)
     for hit in record.hits:
@@ -183,6 +195,25 @@ class DrumLiveApp:
       length = max(1, int(round(note.duration * self.ticks_per_bar)))
       self.notes.play(tick.index, tick.time_s, note.pitch,
                       int(max(1, min(127, note.velocity))), channel, length)
+
+  def _play_statements(self, tick, record) -> None:
+    """Each hit and note by statement, at its written time in the tick."""
+    tick_s = 60.0 / tick.bpm * schedule.BEATS_PER_BAR / self.ticks_per_bar
+    bar_s = tick_s * self.ticks_per_bar
+    for hit in record.hits:
+      if hit.statement >= 0:
+        offset = float(hit.phase) * self.ticks_per_bar - record.tick
+        self.sink.statement_hit(hit.statement, tick.time_s,
+                                max(0.0, offset) * tick_s)
+    for note in record.notes:
+      offset = float(note.phase) * self.ticks_per_bar - record.tick
+      self.sink.statement_note(note.statement, note.pitch,
+                               float(note.duration) * bar_s, tick.time_s,
+                               max(0.0, offset) * tick_s)
+
+  def _set_control(self, name: str, value: float) -> None:
+    self.session.set_control(name, value)
+    self.sink.control_input(name, float(value), self._last_time_s)
 
   def status(self) -> dict:
     """For the live display: modes and each agent's mean loss since the
@@ -207,6 +238,7 @@ class DrumLiveApp:
     if self.runtime is not None:
       for verb in self._SLOW_VERBS:
         handlers[f'drums/{verb}'] = getattr(self, verbs[f'drums/{verb}'])
+    handlers['drums/control'] = self._set_control
     return handlers
 
   def close(self) -> None:

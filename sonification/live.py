@@ -90,10 +90,26 @@ flags.DEFINE_string('osc_out', '', 'OSC out: host:port (e.g. '
                     '127.0.0.1:57120 for SuperCollider)')
 flags.DEFINE_string('midi_port', '', 'MIDI out port name; virtual:NAME makes '
                     'a virtual port')
-flags.DEFINE_string('audio', '', 'play through the sound card with this '
-                    'fluidsynth driver (alsa, pulseaudio, pipewire, jack, '
-                    'coreaudio); empty: no live audio')
-flags.DEFINE_string('wav_out', '', 'render the notes to this WAV at the end')
+flags.DEFINE_string('audio', '', 'play through the sound card: with '
+                    '--synth=engine a PortAudio output device (default, an '
+                    'index or a name); with --synth=gm a fluidsynth driver '
+                    '(alsa, pulseaudio, pipewire, jack, coreaudio); empty: no '
+                    'live audio')
+flags.DEFINE_string('wav_out', '', 'write the whole session\'s audio to this '
+                    'WAV at the end')
+flags.DEFINE_enum('synth', 'engine', ['engine', 'gm'], 'audio for --audio and '
+                  '--wav_out: the project\'s engine (every effect, synth '
+                  'setting and CARL parameter heard) or fluidsynth General '
+                  'MIDI (notes only)')
+flags.DEFINE_enum('voice', 'lead', ['lead', 'bass'], 'engine voice that '
+                  '--melody plays on')
+flags.DEFINE_string('carl_voice', '', 'CARL voice parameter per actor output, '
+                    'e.g. "cutoff,resonance,mod_depth,amplitude" (default '
+                    'pitch,cutoff,resonance,drive; see README)')
+flags.DEFINE_integer('block_size', 128, 'engine block size (samples) of the '
+                     'sound card stream', lower_bound=16)
+flags.DEFINE_string('latency', 'low', 'sound card output latency: low, high '
+                    'or seconds')
 flags.DEFINE_string('state_dir', '/tmp/rl_tuner_live', 'CARL save/restore dir')
 flags.DEFINE_integer('status_bars', 4, 'log the session\'s status (CARL '
                      'rewards and losses, drum losses) every K bars (0 off)')
@@ -342,7 +358,9 @@ def _main(argv):
   try:
     hp = carl_hparams.CarlHParams.parse(FLAGS.carl_hparams, seed=FLAGS.seed)
     sink = live_session.open_sinks(live_session.SinkConfig(
-        FLAGS.midi_port, FLAGS.osc_out, FLAGS.wav_out, FLAGS.audio))
+        FLAGS.midi_port, FLAGS.osc_out, FLAGS.wav_out, FLAGS.audio,
+        synth=FLAGS.synth, voice=FLAGS.voice, carl_voice=FLAGS.carl_voice,
+        block_size=FLAGS.block_size, latency=FLAGS.latency))
   except (sinks_lib.SinkError, ValueError) as e:
     raise app.UsageError(str(e)) from e
   the_app, bpm, ticks_per_bar = APPS[chosen[0]](sink, hp)

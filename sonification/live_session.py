@@ -55,16 +55,35 @@ class SinkConfig:
   Attributes:
     midi_port: mido output name, 'virtual:NAME' for a virtual port, '' none.
     osc_out: 'host:port' for OSC out, '' none.
-    wav_out: a .wav path rendered offline at the end, '' none.
-    audio_driver: play live through the sound card with this fluidsynth
-      driver ('alsa', 'pulseaudio', 'coreaudio', ...), '' none.
+    wav_out: a .wav path with the whole session, written at the end, ''
+      none.
+    audio_driver: play live through the sound card, '' none. With synth
+      'engine': a PortAudio output device ('default', an index or a name
+      substring); with synth 'gm': a fluidsynth driver ('alsa',
+      'pulseaudio', 'coreaudio', ...).
     cc_base: first MIDI CC number for continuous parameters.
+    synth: 'engine' (sonification/audio: every statement, effect and CARL
+      parameter heard) or 'gm' (fluidsynth with the General MIDI soundfont:
+      notes only, no effects, no CARL voice).
+    voice: the engine instrument melodies play on ('lead' or 'bass').
+    carl_voice: CARL voice parameter per actor output, comma-separated
+      ('' = sonification.audio.carl_voice.default_mapping).
+    sample_rate: engine sample rate (Hz).
+    block_size: engine block (samples) of the sound card stream.
+    latency: PortAudio's suggested output latency: 'low', 'high' or
+      seconds.
   """
   midi_port: str = ''
   osc_out: str = ''
   wav_out: str = ''
   audio_driver: str = ''
   cc_base: int = sinks_lib.DEFAULT_CC_BASE
+  synth: str = 'engine'
+  voice: str = 'lead'
+  carl_voice: str = ''
+  sample_rate: int = 44100
+  block_size: int = 128
+  latency: str = 'low'
 
 
 def open_sinks(config: SinkConfig) -> sinks_lib.MultiSink:
@@ -83,10 +102,16 @@ def open_sinks(config: SinkConfig) -> sinks_lib.MultiSink:
     if not sep or not port.isdigit():
       raise ValueError(f'osc_out must be host:port, got {config.osc_out!r}')
     opened.append(sinks_lib.OscSink(host or '127.0.0.1', int(port)))
-  if config.wav_out:
-    opened.append(sinks_lib.WavSink(config.wav_out))
-  if config.audio_driver:
-    opened.append(sinks_lib.SoundCardSink(driver=config.audio_driver))
+  if config.synth not in SYNTHS:
+    raise ValueError(f'unknown synth {config.synth!r}; expected one of '
+                     f'{", ".join(SYNTHS)}')
+  if config.synth == 'gm':
+    if config.wav_out:
+      opened.append(sinks_lib.WavSink(config.wav_out))
+    if config.audio_driver:
+      opened.append(sinks_lib.SoundCardSink(driver=config.audio_driver))
+  elif config.wav_out or config.audio_driver:
+    opened.append(_engine_sink(config))
   return sinks_lib.MultiSink(opened)
 
 
@@ -146,6 +171,47 @@ class ApiInput:
     """A failed command's error to its submitter's ``on_error(text)``."""
     if callable(reply_to):
       reply_to(text)
+SYNTHS = ('engine', 'gm')
+
+
+def _engine_sink(config: SinkConfig) -> sinks_lib.Sink:
+  """The audio engine's sink (imported here: only sessions with audio load
+  numba and scipy).
+
+  Raises:
+    sinks_lib.SinkError: when the sound card cannot be opened.
+    ValueError: on a bad voice, CARL mapping, block size or latency.
+  """
+  # pylint: disable=g-import-not-at-top
+  from sonification.audio import carl_voice
+  from sonification.audio import engine as engine_lib
+  from sonification.audio import engine_sink
+  from sonification.audio import outputs
+  # pylint: enable=g-import-not-at-top
+  engine = engine_lib.Engine(config.sample_rate, config.block_size)
+  mapping = (carl_voice.parse_mapping(config.carl_voice)
+             if config.carl_voice else None)
+  open_output = None
+  if config.audio_driver:
+    device = config.audio_driver
+    device = (None if device == 'default' else
+              int(device) if device.isdigit() else device)
+    try:
+      latency = float(config.latency)
+    except ValueError:
+      latency = config.latency
+    if latency not in ('low', 'high') and not isinstance(latency, float):
+      raise ValueError(f"latency must be 'low', 'high' or seconds, got "
+                       f'{config.latency!r}')
+
+    def open_output(engine, tap):
+      return outputs.SoundDeviceOutput(engine, device=device, latency=latency,
+                                       tap=tap).start()
+  try:
+    return engine_sink.EngineSink(engine, config.wav_out or None, open_output,
+                                  voice=config.voice, carl_mapping=mapping)
+  except outputs.AudioDeviceError as e:
+    raise sinks_lib.SinkError(str(e)) from e
 
 
 class LiveSession:

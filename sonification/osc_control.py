@@ -45,6 +45,11 @@ address                     args   meaning
 /carl/reward                f      player reward in [-10, 10] (+ like,
                                    - dislike), times the reward scale;
                                    stores (s, a, r, s)
+/drums/hparams              s      beat agent meta-parameters "a=1,b=2"
+                                   (drums/beat_agent_hparams.py); resets
+/hush                              stop all sound until the next program
+/studio/export              s      write the whole session as JSON (studio)
+/studio/import              s      load a session JSON (studio)
 /carl/randomise_actor              re-initialise the actor (and its target)
 /carl/randomise_critic             re-initialise the critic (and its target)
 /carl/clear_memory                 empty the replay memory
@@ -245,6 +250,13 @@ ADDRESS_TABLE: Dict[str, AddressSpec] = {
     '/agent/reset': AddressSpec('', 'reset the bridge agent'),
     '/agent/save': AddressSpec('s', 'save the bridge agent', _path),
     '/agent/load': AddressSpec('s', 'load the bridge agent', _path),
+    '/drums/hparams': AddressSpec('s', 'beat agent meta-parameters a=1,b=2',
+                                  _path),
+    '/hush': AddressSpec('', 'stop all sound until the next program'),
+    '/studio/export': AddressSpec('s', 'write the session as JSON to a path',
+                                  _path),
+    '/studio/import': AddressSpec('s', 'load a session JSON from a path',
+                                  _path),
     '/tempo': AddressSpec('f', 'tempo in bpm', _bpm),
     '/stop': AddressSpec('', 'end the session'),
     '/carl/reward': AddressSpec('f', 'player reward (+/-)', _reward),

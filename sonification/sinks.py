@@ -11,6 +11,14 @@ Every sink has the same small interface, called from the clock thread:
   * ``control_change(control, value, channel, time_s)``: one MIDI CC (0-127
     each), e.g. a synth line's cutoff; ``program_change(program, channel,
     time_s)``: a General MIDI program 0-127 (0-based).
+  * ``drum_program(program, time_s)``, ``statement_hit(statement, time_s,
+    offset_s)``, ``statement_note(statement, pitch, duration_s, time_s,
+    offset_s)`` and ``control_input(name, value, time_s)``: a live drum
+    program's events by statement (index in ``program.statements``), at
+    ``offset_s`` seconds after the tick at ``time_s``, for the audio engine
+    (sonification.audio.engine_sink), which gives each statement its own
+    voice and effect chain; other sinks ignore them and play the same events
+    from note_on/note_off and control_change.
   * ``close()``.
 
 None of this imports TF. Real devices are optional: tests use mido's
@@ -81,6 +89,21 @@ class Sink:
                      time_s: float = 0.0) -> None:
     pass
 
+  def drum_program(self, program, time_s: float = 0.0) -> None:
+    pass
+
+  def statement_hit(self, statement: int, time_s: float = 0.0,
+                    offset_s: float = 0.0) -> None:
+    pass
+
+  def statement_note(self, statement: int, pitch: int, duration_s: float,
+                     time_s: float = 0.0, offset_s: float = 0.0) -> None:
+    pass
+
+  def control_input(self, name: str, value: float, time_s: float = 0.0
+                    ) -> None:
+    pass
+
   def close(self) -> None:
     pass
 
@@ -120,6 +143,20 @@ class MultiSink(Sink):
 
   def program_change(self, program, channel=0, time_s=0.0):
     self._each('program_change', program, channel, time_s)
+
+  def drum_program(self, program, time_s=0.0):
+    self._each('drum_program', program, time_s)
+
+  def statement_hit(self, statement, time_s=0.0, offset_s=0.0):
+    self._each('statement_hit', statement, time_s, offset_s)
+
+  def statement_note(self, statement, pitch, duration_s, time_s=0.0,
+                     offset_s=0.0):
+    self._each('statement_note', statement, pitch, duration_s, time_s,
+               offset_s)
+
+  def control_input(self, name, value, time_s=0.0):
+    self._each('control_input', name, value, time_s)
 
   def close(self):
     self._each('close')

@@ -15,23 +15,25 @@ from rl_tuner import encoding
 from rl_tuner.note_rnn import melody_pipeline
 
 
-def loss_weights(labels: np.ndarray, skip_first_steps: int) -> np.ndarray:
+def loss_weights(labels: np.ndarray, skip_first_steps) -> np.ndarray:
   """Which predictions count in the loss and the metrics.
 
   Args:
     labels: int ``[batch, time]`` targets, :data:`melody_pipeline.PAD` past
       the end of a melody.
-    skip_first_steps: the first this many predictions of every window are
-      not scored (paper: 8), as the model has too little context there.
+    skip_first_steps: the first this many predictions of a window are not
+      scored (paper: 8), as the model has too little context there: an int
+      for every window or int ``[batch]`` per window (see
+      :func:`melody_pipeline.window_skips`).
 
   Returns:
     float32 ``[batch, time]``: 1 where ``t >= skip_first_steps`` and the
     label is not padding, else 0.
   """
   labels = np.asarray(labels)
-  t = np.arange(labels.shape[-1])
-  return ((labels != melody_pipeline.PAD) &
-          (t >= skip_first_steps)).astype(np.float32)
+  t = np.arange(labels.shape[-1])[np.newaxis, :]
+  skip = np.reshape(np.asarray(skip_first_steps), [-1, 1])
+  return ((labels != melody_pipeline.PAD) & (t >= skip)).astype(np.float32)
 
 
 class BigramModel:
@@ -66,14 +68,15 @@ class BigramModel:
     return np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
 
   def evaluate(self, windows: np.ndarray,
-               skip_first_steps: int = 8) -> Dict[str, float]:
+               skip_first_steps=8) -> Dict[str, float]:
     """Scores windows exactly as the Note RNN trainer does.
 
     Args:
       windows: int ``[num_windows, window_steps]`` from
         :func:`melody_pipeline.make_windows`; inputs are ``[:, :-1]``, labels
         ``[:, 1:]``.
-      skip_first_steps: unscored predictions at the start of each window.
+      skip_first_steps: unscored predictions at the start of each window
+        (an int, or int ``[num_windows]``).
 
     Returns:
       {'accuracy': fraction of argmax predictions equal to the label,

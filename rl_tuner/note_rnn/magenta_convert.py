@@ -9,10 +9,14 @@ magenta_converter.py for the variable names, gate order and the swap of the
 two special events.
 """
 
-from absl import app
+import os
+
 from absl import flags
 from absl import logging
+import tensorflow as tf
 
+from rl_tuner import file_errors
+from rl_tuner import flag_checks
 from rl_tuner import paths
 from rl_tuner.note_rnn import magenta_converter
 from rl_tuner.note_rnn import note_rnn_trainer
@@ -29,13 +33,33 @@ flags.DEFINE_boolean('swap_special_events', True,
 flags.mark_flags_as_required(['magenta_checkpoint', 'output_dir'])
 
 
+def _checkpoint_path(value: str) -> str:
+  """The checkpoint prefix or directory flag, checked to exist."""
+  if not value or not value.strip():
+    raise flag_checks.FlagError('--magenta_checkpoint: is empty')
+  path = paths.resolve_user_path(value)
+  if not (os.path.isdir(path) or os.path.exists(path + '.index')
+          or os.path.isfile(path)):
+    raise flag_checks.FlagError(
+        f'--magenta_checkpoint: {path!r} is neither a checkpoint directory '
+        f'nor a checkpoint prefix (no {os.path.basename(path)}.index)')
+  return path
+
+
 def main(argv):
   del argv
-  source = paths.resolve_user_path(FLAGS.magenta_checkpoint)
-  model = magenta_converter.convert_checkpoint(
-      source, FLAGS.scope, FLAGS.forget_bias, FLAGS.swap_special_events)
+  source = _checkpoint_path(FLAGS.magenta_checkpoint)
+  output_dir = flag_checks.output_dir('output_dir', FLAGS.output_dir)
+  flag_checks.float_in_range('forget_bias', FLAGS.forget_bias, -100.0, 100.0)
+  try:
+    model = magenta_converter.convert_checkpoint(
+        source, FLAGS.scope, FLAGS.forget_bias, FLAGS.swap_special_events)
+  except (OSError, ValueError, IndexError, KeyError, tf.errors.OpError) as e:
+    raise flag_checks.FlagError(
+        f'--magenta_checkpoint: not a Magenta Note RNN checkpoint '
+        f'({file_errors.describe(e)})') from e
   path = note_rnn_trainer.export_model(
-      model, paths.resolve_user_path(FLAGS.output_dir),
+      model, output_dir,
       {'converted_from': source, 'scope': FLAGS.scope,
        'forget_bias': FLAGS.forget_bias,
        'swap_special_events': FLAGS.swap_special_events})
@@ -43,4 +67,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)

@@ -18,15 +18,20 @@ The pipeline (no TensorFlow; numpy and note_seq only):
      MIDI 48..83, the 38-class range.
   5. Encode with :func:`rl_tuner.encoding.melody_events_to_actions`.
 
-note_seq's ABC parser rejects rests (``z``, ``x``), tuplets and grace notes
-(see :func:`preprocess_abc`). Rests in music lines are replaced by a note far below the melody range (``C,,,,``, MIDI 12; key
-signatures and accidentals keep it below 24) and every note below MIDI 24 is
-deleted after parsing, so a rest becomes silence of the right duration: a
-NOTE_OFF at its start followed by NO_EVENT holds (tested on hand-written tunes).
+ABC books are read tune by tune by :mod:`abc_reader`: free-text and ``%``
+comment paragraphs between tunes are skipped, multi-voice tunes keep their
+first voice, and rests, triplets and grace notes are rewritten into what
+note_seq's parser accepts (a rest becomes silence of the right duration: a
+NOTE_OFF at its start followed by NO_EVENT holds; tested on hand-written
+tunes).
 
 The split into training and validation data is BY TUNE: the sorted tune ids
 are shuffled with a fixed seed and the first ``validation_fraction`` of them
-are held out, so no melody of a validation tune is ever trained on.
+are held out, so no melody of a validation tune is ever trained on. Then every
+held-out tune that is a near-duplicate of a training tune (a variant: at least
+half of the smaller tune's distinct 6-grams of onset pitches are shared, see
+:mod:`near_duplicates`) moves to training, so validation measures
+generalisation to unseen tunes, not memory of their variants.
 
 The encoded dataset is cached as one ``.npz`` (written atomically) whose name
 is a hash of the source files (path, size, modification time) and of the
@@ -38,45 +43,29 @@ the last window of a melody may be shorter and is padded with :data:`PAD`.
 """
 
 import dataclasses
-import fractions
 import glob
 import hashlib
 import json
 import os
-import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from absl import logging
 import note_seq
-from note_seq import abc_parser
 from note_seq import melodies_lib
 import numpy as np
 
 from rl_tuner import encoding
+from rl_tuner.note_rnn import abc_reader
+from rl_tuner.note_rnn import near_duplicates
 
 PAD = -1  # Padding value in window arrays (not a class).
 
 MUSIC21_COLLECTIONS = ('essenFolksong', 'oneills1850', 'airdsAirs',
-                       'ryansMammoth')
+                       'ryansMammoth', 'miscFolk')
 ABC_EXTENSIONS = ('.abc',)
 MIDI_EXTENSIONS = ('.mid', '.midi')
 
-# Rest placeholder: 'C,,,,' is MIDI 12 (C=60, each comma an octave down).
-_REST_PLACEHOLDER = 'C,,,,'
-_MAX_PLACEHOLDER_PITCH = 23  # Placeholder with accidentals stays below this.
-# Tokens of an ABC music line that must not be touched (chord symbols and
-# annotations in quotes, !decorations!, +decorations+, inline fields [K:..]),
-# the rests to replace, and what note_seq's parser rejects but a melody does
-# not need: grace notes {..} and backquotes (beaming spacers).
-_ABC_TOKEN_RE = re.compile(
-    r'"[^"]*"|![^!]*!|\+[^+]*\+|\[[A-Za-z]:[^\]]*\]|(?P<rest>[zx])|'
-    r'(?P<drop>\{[^}]*\}|`)')
-# A triplet '(3' of three plain notes (note_seq rejects tuplets); each note:
-# accidentals, letter, octave marks, length (e.g. '^c', 'A,2', 'e/2', 'B3/2').
-_ABC_NOTE = r"([_^=]*[A-Ga-g][,']*)(\d*)(/*)(\d*)"
-_ABC_TRIPLET_RE = re.compile(r'\(3\s*' + r'\s*'.join([_ABC_NOTE] * 3))
-_ABC_FIELD_RE = re.compile(r'^[A-Za-z+]:')
-_CACHE_VERSION = 2
+_CACHE_VERSION = 4
 
 
 class CorpusError(ValueError):
@@ -95,6 +84,11 @@ class PipelineConfig:
     min_melody_steps: melodies shorter than this (steps) are dropped.
     validation_fraction: fraction of tunes held out for validation.
     seed: seed of the tune shuffle that makes the split.
+    dedup_ngram: n-gram length (onsets) of the near-duplicate rule.
+    dedup_threshold: validation tunes that are near-duplicates of a training
+      tune at this threshold move to training (see :mod:`near_duplicates`:
+      shared onset-pitch n-grams >= threshold x the smaller tune's n-gram
+      set); None keeps the plain split.
   """
   steps_per_quarter: int = encoding.STEPS_PER_QUARTER
   transpose_to_key: Optional[int] = 0
@@ -102,6 +96,8 @@ class PipelineConfig:
   min_melody_steps: int = 16
   validation_fraction: float = 0.1
   seed: int = 0
+  dedup_ngram: int = 6
+  dedup_threshold: Optional[float] = 0.5
 
   def __post_init__(self):
     if self.steps_per_quarter <= 0:
@@ -116,6 +112,12 @@ class PipelineConfig:
     if self.min_melody_steps < 2:
       raise ValueError(f'PipelineConfig.min_melody_steps must be >= 2, got '
                        f'{self.min_melody_steps}')
+    if not 1 <= self.dedup_ngram <= 12:
+      raise ValueError(f'PipelineConfig.dedup_ngram must be in [1, 12], got '
+                       f'{self.dedup_ngram}')
+    if self.dedup_threshold is not None and not 0 < self.dedup_threshold <= 1:
+      raise ValueError(f'PipelineConfig.dedup_threshold must be in (0, 1] or '
+                       f'None, got {self.dedup_threshold}')
     if not 0.0 <= self.validation_fraction < 1.0:
       raise ValueError(f'PipelineConfig.validation_fraction must be in [0, 1), '
                        f'got {self.validation_fraction}')
@@ -144,68 +146,8 @@ def music21_corpus_dir() -> str:
   return os.path.join(os.path.dirname(music21.__file__), 'corpus')
 
 
-def _scaled_note(pitch: str, num: str, slashes: str, den: str,
-                 factor: fractions.Fraction) -> str:
-  length = fractions.Fraction(int(num) if num else 1)
-  if slashes:
-    length /= int(den) if den else 2 ** len(slashes)
-  length *= factor
-  return f'{pitch}{length.numerator}/{length.denominator}'
-
-
-def _expand_triplet(match) -> str:
-  """'(3abc' -> 'a2/3b2/3c2/3': three notes in the time of two."""
-  g = match.groups()
-  return ''.join(_scaled_note(*g[i:i + 4], fractions.Fraction(2, 3))
-                 for i in (0, 4, 8))
-
-
-def preprocess_abc(abc_text: str) -> str:
-  """Rewrites ABC music lines into what note_seq's parser accepts.
-
-  * rests ``z``/``x`` -> the placeholder note ``C,,,,`` (MIDI 12) with the
-    same length suffix (``z3/2`` -> ``C,,,,3/2``); the placeholders are
-    deleted after parsing, leaving silence of the rest's duration;
-  * triplets of three plain notes ``(3abc`` -> ``a2/3b2/3c2/3`` (exact
-    durations; quantization rounds them to sixteenths);
-  * grace notes ``{..}`` and backquotes are dropped.
-
-  Header/field lines (``T:``, ``K:``, ...), comments, chord symbols, quoted
-  annotations, decorations and inline fields are left alone.
-
-  Args:
-    abc_text: an ABC tunebook.
-
-  Returns:
-    The rewritten tunebook.
-  """
-  out = []
-  for line in abc_text.splitlines():
-    stripped = line.lstrip()
-    if not stripped or stripped.startswith('%') or _ABC_FIELD_RE.match(stripped):
-      out.append(line)
-      continue
-    code, sep, comment = line.partition('%')
-    code = _ABC_TOKEN_RE.sub(
-        lambda m: (_REST_PLACEHOLDER if m.group('rest') else
-                   '' if m.group('drop') else m.group(0)), code)
-    code = _ABC_TRIPLET_RE.sub(_expand_triplet, code)
-    out.append(code + sep + comment)
-  return '\n'.join(out)
-
-
-def _drop_placeholders(sequence):
-  """Deletes rest placeholder notes (pitch < 24) in place."""
-  keep = [n for n in sequence.notes if n.pitch > _MAX_PLACEHOLDER_PITCH]
-  if len(keep) != len(sequence.notes):
-    del sequence.notes[:]
-    sequence.notes.extend(keep)
-    sequence.total_time = max((n.end_time for n in keep), default=0.0)
-  return sequence
-
-
 def read_abc_file(path: str) -> Tuple[List[Tuple[str, object]], int]:
-  """Parses an ABC tunebook into NoteSequences.
+  """Parses an ABC tunebook into NoteSequences (see :mod:`abc_reader`).
 
   Args:
     path: a ``.abc`` file.
@@ -215,18 +157,12 @@ def read_abc_file(path: str) -> Tuple[List[Tuple[str, object]], int]:
     Tune ids are ``'<path>#<X reference number>'``.
 
   Raises:
-    CorpusError: if the file cannot be read or decoded.
+    CorpusError: if the file cannot be read.
   """
   try:
-    with open(path, encoding='utf-8', errors='replace') as f:
-      text = f.read()
-    tunes, exceptions = abc_parser.parse_abc_tunebook(
-        preprocess_abc(text))
-  except (OSError, abc_parser.ABCParseError) as e:
+    return abc_reader.read_abc_file(path)
+  except OSError as e:
     raise CorpusError(f'Cannot read ABC file {path!r}: {e}') from e
-  out = [(f'{path}#{ref}', _drop_placeholders(ns))
-         for ref, ns in sorted(tunes.items())]
-  return out, len(exceptions)
 
 
 def read_midi_file(path: str) -> List[Tuple[str, object]]:
@@ -495,11 +431,21 @@ def load_dataset(sources: Sequence[str],
                       f'{sources} ({stats})')
   train_ids, val_ids = split_tunes(list(tunes), config.validation_fraction,
                                    config.seed)
+  moved = []
+  if config.dedup_threshold is not None and val_ids and train_ids:
+    dup = near_duplicates.near_duplicate_mask(
+        [tunes[t] for t in val_ids], [tunes[t] for t in train_ids],
+        config.dedup_ngram, config.dedup_threshold)
+    moved = [t for t, d in zip(val_ids, dup) if d]
+    val_ids = [t for t, d in zip(val_ids, dup) if not d]
+    train_ids = sorted(train_ids + moved)
   train = [m for t in train_ids for m in tunes[t]]
   val = [m for t in val_ids for m in tunes[t]]
   stats.update({
       'tunes': len(tunes), 'train_tunes': len(train_ids),
-      'validation_tunes': len(val_ids), 'train_melodies': len(train),
+      'validation_tunes': len(val_ids),
+      'validation_near_duplicates_moved': len(moved),
+      'train_melodies': len(train),
       'validation_melodies': len(val),
       'train_steps': int(sum(len(m) for m in train)),
       'validation_steps': int(sum(len(m) for m in val)),
@@ -513,7 +459,8 @@ def load_dataset(sources: Sequence[str],
 
 
 def make_windows(melodies: Sequence[np.ndarray], window_steps: int = 64,
-                 window_stride: int = 32, min_steps: int = 16) -> np.ndarray:
+                 window_stride: int = 32, min_steps: int = 16,
+                 return_starts: bool = False):
   """Cuts fixed-length training windows from melodies.
 
   A window starts at every multiple of ``window_stride`` in each melody while
@@ -527,9 +474,12 @@ def make_windows(melodies: Sequence[np.ndarray], window_steps: int = 64,
       inputs and predicts ``window_steps - 1`` targets).
     window_stride: steps between window starts.
     min_steps: shortest tail window kept.
+    return_starts: also return where each window starts in its melody.
 
   Returns:
-    int32 ``[num_windows, window_steps]`` actions, :data:`PAD` past the end.
+    int32 ``[num_windows, window_steps]`` actions, :data:`PAD` past the end;
+    with ``return_starts`` a pair (windows, int32 ``[num_windows]`` start
+    step of each window in its melody: 0 = the window opens the melody).
 
   Raises:
     ValueError: on non-positive sizes.
@@ -538,7 +488,7 @@ def make_windows(melodies: Sequence[np.ndarray], window_steps: int = 64,
     raise ValueError(f'make_windows: need window_steps >= 2, window_stride >= 1, '
                      f'min_steps >= 1; got {window_steps}, {window_stride}, '
                      f'{min_steps}')
-  rows = []
+  rows, starts = [], []
   for m in melodies:
     for start in range(0, len(m), window_stride):
       if start > 0 and len(m) - start < min_steps:
@@ -547,7 +497,32 @@ def make_windows(melodies: Sequence[np.ndarray], window_steps: int = 64,
       chunk = m[start:start + window_steps]
       row[:len(chunk)] = chunk
       rows.append(row)
+      starts.append(start)
       if start + window_steps >= len(m):
         break
-  return (np.stack(rows) if rows else
-          np.zeros([0, window_steps], np.int32))
+  windows = (np.stack(rows) if rows else
+             np.zeros([0, window_steps], np.int32))
+  if return_starts:
+    return windows, np.asarray(starts, np.int32)
+  return windows
+
+
+def window_skips(starts: np.ndarray, skip_first_steps: int) -> np.ndarray:
+  """Unscored leading predictions per window.
+
+  A window that opens its melody (start 0) is scored from its first
+  prediction: the model must learn how melodies begin (after one primer
+  note, or a MIDI primer's opening). A window that starts mid-melody has no
+  context for its first predictions, so the first ``skip_first_steps`` are
+  not scored (paper: 8).
+
+  Args:
+    starts: int ``[num_windows]`` start steps from :func:`make_windows`.
+    skip_first_steps: unscored predictions of a mid-melody window.
+
+  Returns:
+    int32 ``[num_windows]``: 0 where ``starts == 0``, else
+    ``skip_first_steps``.
+  """
+  starts = np.asarray(starts)
+  return np.where(starts == 0, 0, skip_first_steps).astype(np.int32)

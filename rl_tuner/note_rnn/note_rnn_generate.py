@@ -19,6 +19,7 @@ from absl import logging
 import numpy as np
 
 from rl_tuner import encoding
+from rl_tuner import flag_checks
 from rl_tuner import midi_io
 from rl_tuner import paths
 from rl_tuner.note_rnn import melody_generator
@@ -48,25 +49,31 @@ flags.DEFINE_boolean('visualize_probs', False,
 
 def main(argv):
   del argv
+  flag_checks.int_in_range('num_melodies', FLAGS.num_melodies, 1, 10_000)
+  flag_checks.int_in_range('num_steps', FLAGS.num_steps, 1, 100_000)
+  flag_checks.float_in_range('temperature', FLAGS.temperature, 0.0, 100.0)
+  flag_checks.float_in_range('qpm', FLAGS.qpm, 1.0, 1000.0)
+  out = flag_checks.output_dir('output_dir', FLAGS.output_dir)
+  checkpoint_dir = flag_checks.input_path('checkpoint_dir',
+                                          FLAGS.checkpoint_dir, 'dir')
   rng = np.random.default_rng(FLAGS.seed)
   if FLAGS.primer == 'random':
     primers = melody_generator.random_primers(FLAGS.num_melodies, rng)
   else:
     try:
       primer = midi_io.load_primer_actions(
-          paths.resolve_user_path(FLAGS.midi_primer), max_steps=None)
+          flag_checks.input_path('midi_primer', FLAGS.midi_primer),
+          max_steps=None)
     except (FileNotFoundError, ValueError) as e:
       raise app.UsageError(f'--midi_primer: {e}')
     primers = np.tile(primer, [FLAGS.num_melodies, 1])
   try:
-    model = note_rnn_loader.NoteRNNLoader(
-        paths.resolve_user_path(FLAGS.checkpoint_dir)).load('note_rnn')
+    model = note_rnn_loader.NoteRNNLoader(checkpoint_dir).load('note_rnn')
   except (FileNotFoundError, ValueError) as e:
     raise app.UsageError(f'--checkpoint_dir: {e}')
   actions, probs = melody_generator.generate(
       model, primers, FLAGS.num_steps, FLAGS.temperature,
       seed=int(rng.integers(2**31)))
-  out = paths.resolve_user_path(FLAGS.output_dir)
   for i in range(FLAGS.num_melodies):
     path = midi_io.write_composition_midi(
         os.path.join(out, f'melody_{i:02d}.mid'), actions[i], primers[i],
@@ -79,4 +86,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)

@@ -15,6 +15,7 @@ import os
 
 import tensorflow as tf
 
+from rl_tuner import file_errors
 from rl_tuner.note_rnn import note_rnn_model
 
 NoteRNNCopies = collections.namedtuple(
@@ -60,16 +61,19 @@ class NoteRNNLoader:
       The restored :class:`NoteRNN`.
 
     Raises:
-      ValueError: if the checkpoint is corrupt or does not match the config.
+      file_errors.CorruptFileError: (a ValueError) naming the checkpoint if
+        it is damaged or does not match the config.
     """
     model = note_rnn_model.NoteRNN(self.config, name=name)
     try:
       status = tf.train.Checkpoint(model=model).restore(self.checkpoint_path)
       status.expect_partial()
       status.assert_existing_objects_matched()
-    except (tf.errors.OpError, AssertionError, ValueError) as e:
-      raise ValueError(
-          f'Cannot restore Note RNN from {self.checkpoint_path!r}: {e}') from e
+    except Exception as e:  # pylint: disable=broad-except
+      # A damaged file raises DataLossError, IndexError, ... by where it is.
+      raise file_errors.CorruptFileError(
+          self.checkpoint_path, f'cannot restore a Note RNN '
+          f'({file_errors.describe(e)})') from e
     model.trainable = trainable
     return model
 

@@ -22,6 +22,7 @@ from typing import Tuple
 import tensorflow as tf
 
 from rl_tuner import encoding
+from rl_tuner import file_errors
 
 CONFIG_FILENAME = 'note_rnn_config.json'
 
@@ -41,10 +42,10 @@ class NoteRNNConfig:
   def __post_init__(self):
     sizes = tuple(int(s) for s in self.layer_sizes)
     object.__setattr__(self, 'layer_sizes', sizes)
-    if not sizes or any(s <= 0 for s in sizes):
+    if not sizes or any(not 0 < s <= 65_536 for s in sizes):
       raise ValueError(
-          f'NoteRNNConfig.layer_sizes must be non-empty positive ints, got '
-          f'{self.layer_sizes!r}')
+          f'NoteRNNConfig.layer_sizes must be non-empty ints in [1, 65536], '
+          f'got {self.layer_sizes!r}')
     if self.num_classes <= 2:
       raise ValueError(f'NoteRNNConfig.num_classes must be > 2, got '
                        f'{self.num_classes}')
@@ -82,8 +83,10 @@ class NoteRNNConfig:
         raw = json.load(f)
       return cls(layer_sizes=tuple(raw['layer_sizes']),
                  num_classes=int(raw.get('num_classes', encoding.NUM_CLASSES)))
-    except (ValueError, KeyError, TypeError) as e:
-      raise ValueError(f'Corrupt Note RNN config {path!r}: {e}') from e
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as e:
+      raise file_errors.CorruptFileError(
+          path, f'not a valid Note RNN config ({file_errors.describe(e)})'
+      ) from e
 
 
 class NoteRNN(tf.keras.Model):

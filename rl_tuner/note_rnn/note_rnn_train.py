@@ -14,6 +14,9 @@ Running again with the same --output_dir resumes from the last checkpoint.
 With --export_dir the final weights (no optimiser) are written there with
 training_record.json (command, data, steps, validation metrics and the bigram
 baseline's); the directory is then usable as --note_rnn_checkpoint_dir.
+Windows that open a melody are scored from their first prediction (the
+model learns how melodies begin); note_rnn_eval scores whole held-out melodies
+against n-gram baselines and adds the result to the record.
 """
 
 import datetime
@@ -26,6 +29,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from rl_tuner import flag_checks
 from rl_tuner import paths
 from rl_tuner.note_rnn import bigram_baseline
 from rl_tuner.note_rnn import melody_pipeline
@@ -63,12 +67,19 @@ def _source(s):
 
 def main(argv):
   del argv
+  for name in ('num_steps', 'eval_every', 'log_every', 'checkpoint_every'):
+    flag_checks.int_in_range(name, FLAGS[name].value, 1)
+  flag_checks.float_in_range('validation_fraction', FLAGS.validation_fraction,
+                             0.0, 0.9)
+  output_dir = flag_checks.output_dir('output_dir', FLAGS.output_dir)
+  export_dir = (flag_checks.output_dir('export_dir', FLAGS.export_dir)
+                if FLAGS.export_dir else None)
   try:
     hparams = note_rnn_trainer.parse_hparams(FLAGS.hparams)
     config = melody_pipeline.PipelineConfig(
         validation_fraction=FLAGS.validation_fraction)
   except ValueError as e:
-    raise app.UsageError(str(e))
+    raise app.UsageError(f'--hparams: {e}')
   try:
     dataset = melody_pipeline.load_dataset(
         [_source(s) for s in FLAGS.corpus], config,
@@ -76,28 +87,28 @@ def main(argv):
   except melody_pipeline.CorpusError as e:
     raise app.UsageError(f'--corpus: {e}')
   logging.info('Data: %s', dataset.stats)
-  train_w = melody_pipeline.make_windows(dataset.train, hparams.window_steps,
-                                         hparams.window_stride)
-  val_w = melody_pipeline.make_windows(dataset.validation,
-                                       hparams.window_steps,
-                                       hparams.window_steps)
-  bigram = bigram_baseline.BigramModel().fit(dataset.train).evaluate(
-      val_w, hparams.skip_first_steps)
-  logging.info('Bigram baseline on validation: %s', bigram)
-
+  train_w, train_starts = melody_pipeline.make_windows(
+      dataset.train, hparams.window_steps, hparams.window_stride,
+      return_starts=True)
+  val_w, val_starts = melody_pipeline.make_windows(
+      dataset.validation, hparams.window_steps, hparams.window_steps,
+      return_starts=True)
   try:
-    trainer = note_rnn_trainer.NoteRNNTrainer(
-        hparams, paths.resolve_user_path(FLAGS.output_dir))
+    trainer = note_rnn_trainer.NoteRNNTrainer(hparams, output_dir)
   except ValueError as e:
     raise app.UsageError(f'--output_dir: {e}')
   start_step = trainer.restore_or_initialize()
+  bigram = bigram_baseline.BigramModel().fit(dataset.train).evaluate(
+      val_w, trainer.skips(val_starts, len(val_w)))
+  logging.info('Bigram baseline on validation windows: %s', bigram)
   start_time = time.time()
   metrics = trainer.train(train_w, val_w, FLAGS.num_steps,
                           eval_every=FLAGS.eval_every,
                           log_every=FLAGS.log_every,
-                          checkpoint_every=FLAGS.checkpoint_every)
+                          checkpoint_every=FLAGS.checkpoint_every,
+                          train_starts=train_starts, val_starts=val_starts)
   logging.info('Final validation: %s (bigram: %s)', metrics, bigram)
-  if FLAGS.export_dir:
+  if export_dir:
     stats = dict(dataset.stats)
     stats.pop('cache', None)
     record = {
@@ -113,9 +124,9 @@ def main(argv):
         'bigram_baseline': {**bigram, 'smoothing': 'add-one'},
     }
     path = note_rnn_trainer.export_model(
-        trainer.model, paths.resolve_user_path(FLAGS.export_dir), record)
+        trainer.model, export_dir, record)
     logging.info('Exported %s', path)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  flag_checks.run(main)

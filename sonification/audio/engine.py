@@ -14,6 +14,8 @@ API (stable; every method but ``render`` may be called from any thread):
   engine.set_track('carl', 'carl', mapping=('pitch', 'cutoff', ...))
   engine.trigger('kick0', frame=0, velocity=1.0)         # a drum hit
   engine.trigger('bass', frame=5512, pitch=36, duration=2756)  # a note
+  engine.trigger('bass', frame=8000, pitch=43, duration=10**9)  # held ...
+  engine.release('bass', frame=9000)                     # ... until here
   engine.set_params('bass', {'res': 90})                 # 0-100 units
   engine.set_control('mousex', 0.25)                     # a 0-1 input
   engine.set_carl('carl', [0.1, 0.9, 0.5, 0.0])          # actor outputs
@@ -121,7 +123,7 @@ class Track:
 
 @dataclasses.dataclass
 class _Event:
-  kind: str  # 'track', 'remove', 'trigger', 'params', 'control', 'carl'
+  kind: str  # track, remove, trigger, release, params, control, carl
   track: Optional[str]
   payload: Any = None
 
@@ -139,7 +141,7 @@ class Limiter:
     self.window = max(2, int(round(LOOKAHEAD_S * sample_rate)))
     self.ceiling = 10.0 ** (ceiling_db / 20.0)
     self.release = voices.one_pole(LIMITER_RELEASE_S, sample_rate)
-    self.state = np.array([1.0, 0.0])
+    self.state = np.array([1.0, 0.0, float(self.window), 0.0])
     self.delay = np.zeros((4, self.window))
     self.delay[2:] = 1.0
 
@@ -226,6 +228,10 @@ class Engine:
     self._post(frame, _Event('trigger', track,
                              (float(velocity), pitch, int(duration))))
 
+  def release(self, track: str, frame: Optional[int] = None) -> None:
+    """Ends a synth note at sample ``frame`` (note off; drums ignore it)."""
+    self._post(frame, _Event('release', track))
+
   def set_params(self, track: str, params: Dict[str, float],
                  frame: Optional[int] = None) -> None:
     """Voice parameters (synths: cut/res/env 0-100; carl: name -> [0, 1])."""
@@ -258,7 +264,7 @@ class Engine:
       triggers = []
       while self._pending and self._pending[0][0] < end:
         frame, _, event = heapq.heappop(self._pending)
-        if event.kind in ('trigger', 'carl'):
+        if event.kind in ('trigger', 'carl', 'release'):
           triggers.append((max(0, frame - start), event))
         else:
           self._apply(event)
@@ -268,6 +274,9 @@ class Engine:
           continue
         if event.kind == 'carl':
           track.voice.set_values(event.payload, offset)
+        elif event.kind == 'release':
+          if hasattr(track.voice, 'release'):
+            track.voice.release(offset)
         else:
           velocity, pitch, duration = event.payload
           if pitch is None:

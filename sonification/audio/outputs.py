@@ -9,18 +9,23 @@
     records how long that took (for bench/audio_bench.py). With no sound
     card, PortAudio or device, it raises :class:`AudioDeviceError` naming
     the problem. Tests pass a fake ``stream_factory``.
-  * :func:`pump` renders blocks into any callable (a browser stream, a test).
+  * :func:`pump` renders blocks into any callable as fast as it can (a
+    test, an offline consumer); :class:`PacedOutput` renders them at the
+    sample rate's pace in a thread (a browser stream).
 """
 
 import collections
 import os
+import sys
 import tempfile
+import threading
 import time
 from typing import Callable, Deque, List, Optional, Union
 
 import numpy as np
 
 PCM_SUBTYPE = 'PCM_16'
+SWITCH_INTERVAL_S = 0.0005  # As bench/sonification_bench.py's clock process.
 DEFAULT_PEAK_DB = -1.0
 
 
@@ -119,6 +124,56 @@ def render(engine, seconds: float, block_size: int = 4096) -> np.ndarray:
   return out
 
 
+class PacedOutput:
+  """Renders blocks at the sample rate's pace into a callable, in a thread:
+  an output for consumers without their own clock (a browser stream).
+
+  Args:
+    engine: an engine.Engine (its sample_rate and block_size are used).
+    consumer: called with each float32 ``[block_size, 2]`` block.
+    warm_up: compile the kernels before the first block.
+
+  The thread sleeps until each block's due time; when it falls behind (a
+  slow consumer) it renders at once and counts the late blocks in
+  ``late``, never skipping audio.
+  """
+
+  def __init__(self, engine, consumer: Callable[[np.ndarray], None],
+               warm_up: bool = True):
+    self.engine = engine
+    self.consumer = consumer
+    self.late = 0
+    self.blocks = 0
+    self._stop = threading.Event()
+    self._thread = threading.Thread(target=self._run, name='audio-paced',
+                                    daemon=True)
+    self._warm_up = warm_up
+
+  def _run(self) -> None:
+    period = self.engine.block_size / float(self.engine.sample_rate)
+    due = time.perf_counter()
+    while not self._stop.is_set():
+      self.consumer(self.engine.render(self.engine.block_size))
+      self.blocks += 1
+      due += period
+      delay = due - time.perf_counter()
+      if delay > 0:
+        self._stop.wait(delay)
+      else:
+        self.late += 1
+        due = time.perf_counter()
+
+  def start(self) -> 'PacedOutput':
+    if self._warm_up:
+      self.engine.warm_up()
+    self._thread.start()
+    return self
+
+  def close(self) -> None:
+    self._stop.set()
+    self._thread.join(timeout=5.0)
+
+
 def _sounddevice():
   try:
     import sounddevice  # pylint: disable=g-import-not-at-top
@@ -140,6 +195,12 @@ class SoundDeviceOutput:
     stream_factory: builds the stream (``sounddevice.OutputStream``'s
       keyword arguments); tests pass a fake.
     timing_size: how many recent callback durations ``timings`` keeps.
+    tap: called with every block played (e.g. a WavWriter recording the
+      session); it runs in the audio callback, so it must be quick.
+    switch_interval_s: on start, lowers Python's thread switch interval
+      (sys.setswitchinterval, default 5 ms) to this, so the audio callback
+      waits at most about this long for the GIL while other threads (the
+      clock, a learning agent) run Python; None leaves it.
 
   Raises:
     AudioDeviceError: no PortAudio, no output device, or the stream cannot
@@ -149,8 +210,12 @@ class SoundDeviceOutput:
   def __init__(self, engine, device: Union[int, str, None] = None,
                latency: Union[str, float] = 'low',
                stream_factory: Optional[Callable] = None,
-               timing_size: int = 100000):
+               timing_size: int = 100000,
+               tap: Optional[Callable[[np.ndarray], None]] = None,
+               switch_interval_s: Optional[float] = SWITCH_INTERVAL_S):
     self.engine = engine
+    self.tap = tap
+    self.switch_interval_s = switch_interval_s
     self.timings: Deque[float] = collections.deque(maxlen=timing_size)
     self.underruns = 0
     kwargs = dict(samplerate=engine.sample_rate,
@@ -181,11 +246,17 @@ class SoundDeviceOutput:
     if status:
       self.underruns += 1
     t0 = time.perf_counter()
-    outdata[:] = self.engine.render(frames)
+    block = self.engine.render(frames)
+    outdata[:] = block
+    if self.tap is not None:
+      self.tap(block)
     self.timings.append(time.perf_counter() - t0)
 
   def start(self) -> 'SoundDeviceOutput':
     self.engine.warm_up()
+    if (self.switch_interval_s is not None and
+        self.switch_interval_s < sys.getswitchinterval()):
+      sys.setswitchinterval(self.switch_interval_s)
     self.stream.start()
     return self
 

@@ -164,15 +164,22 @@ class SubtractiveVoice:
     self._pending.append((int(offset), float(pitch), int(duration),
                           float(velocity)))
 
+  def release(self, offset: int) -> None:
+    """Closes the gate ``offset`` samples into the next block (note off)."""
+    self._pending.append((int(offset), None, 0, 0.0))
+
   def render(self, out: np.ndarray) -> None:
     """Writes this block ``out [frames]``, starting notes at their offsets."""
     n = out.shape[0]
     position = 0
-    for offset, pitch, duration, velocity in sorted(self._pending,
-                                                    key=lambda p: p[0]):
+    for offset, pitch, duration, velocity in sorted(
+        self._pending, key=lambda p: (p[0], p[1] is not None)):
       offset = min(max(offset, 0), n)
       self._run(out, position, offset)
       position = offset
+      if pitch is None:  # A release.
+        self.state[dsp_kernels.S_GATE] = 0.0
+        continue
       self.freq_hz = midi_to_hz(pitch)
       self.velocity = SYNTH_LEVEL * velocity
       self.state[dsp_kernels.S_FENV] = 1.0

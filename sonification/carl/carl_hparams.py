@@ -53,6 +53,10 @@ class CarlHParams:
   def __post_init__(self):
     object.__setattr__(self, 'actor_hidden', tuple(self.actor_hidden))
     object.__setattr__(self, 'critic_hidden', tuple(self.critic_hidden))
+    hparams_overrides.check_numbers(self, {
+        'actor_lr': 1.0, 'critic_lr': 1.0, 'reward_scale': 1000.0,
+        'noise_sigma': 10.0, 'input_size': 1024, 'actor_hidden': 4096,
+        'critic_hidden': 4096, 'memory_size': 1_000_000})
     checks = {
         'input_size': self.input_size >= 1,
         'output_size': 1 <= self.output_size <= 128,

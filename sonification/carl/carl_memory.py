@@ -18,6 +18,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from rl_tuner import file_errors
+
 Batch = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -151,7 +153,8 @@ def load_state(path: str):
 
   Raises:
     FileNotFoundError: if path does not exist.
-    ValueError: if the file is not a CARL state file.
+    file_errors.CorruptFileError: (a ValueError) naming the file if it is
+      truncated or not a CARL state file.
   """
   if not os.path.exists(path):
     raise FileNotFoundError(f'no CARL state file at {path!r}')
@@ -166,6 +169,8 @@ def load_state(path: str):
                             for i in range(int(data[key]))]
       memory = {key[len('memory/'):]: data[key] for key in data.files
                 if key.startswith('memory/')}
-  except (KeyError, ValueError, OSError) as e:
-    raise ValueError(f'{path!r} is not a CARL state file: {e}') from e
+  except Exception as e:  # pylint: disable=broad-except
+    # np.load raises BadZipFile, EOFError, OSError, ValueError... by damage.
+    raise file_errors.CorruptFileError(
+        path, f'not a CARL state file ({file_errors.describe(e)})') from e
   return networks, memory, meta

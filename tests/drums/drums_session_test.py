@@ -67,6 +67,32 @@ class DrumsSessionBinaryTest(tf.test.TestCase):
       drums_session.main([])
     self.assertTrue(os.path.exists(os.path.join(out, 'synths', 'session.mid')))
 
+  def test_bad_flags_fail_before_work(self):
+    out = self.get_temp_dir()
+    program = os.path.join(EXAMPLES, 'tresillo.gos')
+    garbage = os.path.join(out, 'garbage.npz')
+    with open(garbage, 'wb') as f:
+      f.write(b'PK\x03\x04 not really a zip')
+    cases = [
+        ({'config': 'nope'}, r"--config: unknown config 'nope'"),
+        ({'hparams': 'learning_rate=nan'}, '--hparams: .*learning_rate'),
+        ({'hparams': 'bogus=1'}, "--hparams: .*unknown hyperparameter 'bogus'"),
+        ({'load': os.path.join(out, 'missing.npz')}, '--load: .*does not '
+         'exist'),
+        ({'load': garbage}, '--load: .*garbage.npz: not a saved beat agent'),
+        ({'bars': 10**6}, r'--bars: must be an integer in \[1, 100000\]'),
+        ({'output_dir': ''}, '--program and --output_dir are required'),
+        ({'save': os.path.join(out, 'agents.txt')}, r'--save: .*\.npz'),
+    ]
+    for changes, message in cases:
+      target = os.path.join(out, 'never')
+      flags = dict(program=program, output_dir=target, bars=1)
+      flags.update(changes)
+      with flagsaver.flagsaver(**flags):
+        with self.assertRaisesRegex(Exception, message):
+          drums_session.main([])
+      self.assertFalse(os.path.exists(os.path.join(target, 'session.mid')))
+
 
 if __name__ == '__main__':
   tf.test.main()

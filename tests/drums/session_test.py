@@ -43,6 +43,18 @@ class DrumSessionTest(absltest.TestCase):
     self.assertEqual(snare, [(t, True) for t in (0, 1, 3, 4, 5, 7)])
     self.assertEqual(records[0].losses, {})
 
+  def test_hits_carry_their_statement(self):
+    # The audio engine plays each hit through its statement's effect chain.
+    # PROGRAM.statements: 0 source kick, 1 learn/predict snare, 2 closedhat.
+    program = language.parse(PROGRAM)
+    index = {s.instrument: i for i, s in enumerate(program.statements)}
+    for text in (PROGRAM, PROGRAM.replace('learn', 'predict')):
+      session, _ = make(text)
+      hits = [h for r in session.run(1) for h in r.hits]
+      self.assertNotEmpty(hits)
+      for hit in hits:
+        self.assertEqual(hit.statement, index[hit.instrument], msg=hit)
+
   def test_off_plays_written_and_ignores_agent(self):
     session, agents = make()
     session.set_mode('snare', 'off')

@@ -1,6 +1,7 @@
 """Tests for the Table 1 evaluation (tiny models, few compositions)."""
 
 import json
+import math
 import os
 
 from absl.testing import absltest
@@ -9,6 +10,7 @@ import numpy as np
 from rl_tuner import evaluation
 from rl_tuner import rl_tuner
 from rl_tuner import rl_tuner_hparams
+from rl_tuner.rewards import diversity
 from rl_tuner.rewards import statistics
 from tests.rl_tuner import testing_utils
 
@@ -53,6 +55,40 @@ class EvaluationTest(absltest.TestCase):
     # g's -2.5 is below q's and psi's -2.0.
     self.assertIn('highest log p of the tuned models: NO (q does)', report)
 
+  def test_flags_a_loop_that_games_the_rules(self):
+    # C4 - G4 - E4 - C4 - (x4): every Table-1 target met (the leap C4-G4 is
+    # resolved by the fall to E4: 100%; motif 78%), but 1.5 bits of
+    # pitch-class entropy and one opening for all compositions.
+    loop = np.array([[14, 1, 21, 1, 18, 1, 14, 1] * 4] * 10)
+    rules = statistics.StatisticsAccumulator()
+    rules.add(loop)
+    variety = diversity.DiversityAccumulator()
+    variety.add(loop)
+    result = {**rules.result(), **variety.result(), 'algorithm': 'q',
+              'mean_log_p_note_rnn': -1.5}
+    report = evaluation.targets_report({'loop': result})
+    self.assertNotIn('NOT met\n- loop: mean log p', report)
+    self.assertIn('- loop: pitch_class_entropy_bits = 1.5 (target >= 2.8): '
+                  'NOT met', report)
+    self.assertIn('- loop: top_opening_pct = 100 (C4 - G4 -) (target <= '
+                  '10.0): NOT met', report)
+    self.assertIn('- loop: GAMES THE RULES: meets every Table-1 target with '
+                  'narrow music (misses pitch_class_entropy_bits, '
+                  'top_opening_pct)', report)
+    # Varied music that meets the rules is not flagged.
+    varied = dict(result, pitch_class_entropy_bits=3.0, top_opening_pct=5.0)
+    self.assertNotIn('GAMES', evaluation.targets_report({'v': varied}))
+
+  def test_load_reference(self):
+    path = os.path.join(self.create_tempdir().full_path, 'ref.npz')
+    np.savez(path, compositions=np.ones([3, 32], np.int8))
+    self.assertEqual(evaluation.load_reference(path).shape, (3, 32))
+    np.savez(path + '.bad.npz', compositions=np.ones([3, 31], np.int8))
+    with self.assertRaisesRegex(ValueError, 'bad.npz'):
+      evaluation.load_reference(path + '.bad.npz')
+    with self.assertRaisesRegex(ValueError, 'nosuch'):
+      evaluation.load_reference('/nosuch.npz')
+
   def test_seed_report(self):
     def run(repeated, motif, algorithm='q'):
       return {'notes_excessively_repeated_pct': repeated,
@@ -94,6 +130,8 @@ class EvaluationTest(absltest.TestCase):
       # A near-uniform tiny model: log p per note near log(1/38) = -3.64.
       self.assertBetween(r['mean_log_p_note_rnn'], -4.5, -3.0)
       self.assertTrue(np.isfinite(r['mean_music_theory_reward']))
+      self.assertBetween(r['pitch_class_entropy_bits'], 0.0, math.log2(12))
+      self.assertBetween(r['top_opening_pct'], 2.0, 100.0)
     written = evaluation.write_outputs(results, os.path.join(tmp, 'eval'),
                                        command='rl_tuner_eval --x')
     with open(written['json']) as f:

@@ -36,6 +36,18 @@ class RLTunerGenerateTest(absltest.TestCase):
     self.assertLen(glob.glob(os.path.join(melodies, 'midi', '*.mid')), 3)
     self.assertLen(glob.glob(os.path.join(melodies, 'figures', '*.png')), 3)
 
+    # Figures for the first 2 of 4 melodies only.
+    few = os.path.join(tmp, 'few_figures')
+    with flagsaver.flagsaver(checkpoint_dir=out, output_dir=few,
+                             num_melodies=4, num_figures=2,
+                             midi_primer=primer):
+      rl_tuner_generate.main(['rl_tuner_generate'])
+    self.assertLen(glob.glob(os.path.join(few, 'midi', '*.mid')), 4)
+    self.assertEqual(
+        sorted(os.listdir(os.path.join(few, 'figures'))),
+        ['note_probabilities_composition_0.png',
+         'note_probabilities_composition_1.png'])
+
     # The restored agent has the saved weights and step.
     restored = rl_tuner_runner.load_tuned_agent(out)
     self.assertEqual(restored.hparams.algorithm, 'g')

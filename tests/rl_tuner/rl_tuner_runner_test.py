@@ -16,6 +16,7 @@ from rl_tuner import rl_tuner
 from rl_tuner import rl_tuner_hparams
 from rl_tuner import rl_tuner_runner
 from rl_tuner import rl_tuner_train
+from rl_tuner import run_state
 from tests.rl_tuner import testing_utils
 
 FLAGS = flags.FLAGS
@@ -63,8 +64,7 @@ class RLTunerRunnerTest(tf.test.TestCase):
     with self.assertRaises(_Killed):
       runner.run()
     saved_q = [v.numpy() for v in runner.agent.q_network.weights]
-    self.assertEqual(int(runner.manager.latest_checkpoint.rsplit('-')[-1]),
-                     256)
+    self.assertEqual(run_state.list_units(runner.checkpoint_dir), [128, 256])
 
     resumed = self._runner(out, 512)
     self.assertEqual(resumed._restore_or_initialize(), 256)
@@ -88,7 +88,9 @@ class RLTunerRunnerTest(tf.test.TestCase):
         checkpoint_every=128, num_eval_compositions=8, num_midi=2,
         hparams='num_compositions_in_parallel=4,replay_memory_size=512'):
       rl_tuner_train.main(['rl_tuner_train'])
-    for pattern in ('checkpoints/ckpt-256.index', 'checkpoints/replay_memory.npz',
+    for pattern in ('checkpoints/ckpt-256.index',
+                    'checkpoints/replay_memory-256.npz',
+                    'checkpoints/unit-256.json', 'hparams_history.json',
                     'checkpoints/rl_tuner_hparams.json', 'train/events.*',
                     'eval/events.*', 'eval/stats_128.json',
                     'eval/stats_256.json', 'reward_history.npz',
@@ -105,8 +107,14 @@ class RLTunerRunnerTest(tf.test.TestCase):
         ({'note_rnn_checkpoint_dir': '/nonexistent'},
          '--note_rnn_checkpoint_dir.*/nonexistent'),
         ({'midi_primer': '/nonexistent.mid'}, '--midi_primer'),
-        ({'num_steps': 0}, '--num_steps must be > 0'),
+        ({'num_steps': 0}, r'--num_steps: must be an integer in \[1, '),
+        ({'num_steps': 10**23}, r'--num_steps: .*got 100000000000000000000000'),
+        ({'output_dir': ''}, '--output_dir: is empty'),
+        ({'output_dir': '/proc/no_such_dir'}, '--output_dir: cannot write'),
+        ({'overwrite': True, 'resume_with_changes': True},
+         '--overwrite and --resume_with_changes cannot be given together'),
         ({'hparams': 'discount=2'}, '--hparams.*discount'),
+        ({'hparams': 'reward_scaler=nan'}, '--hparams.*reward_scaler'),
     ]
     for changes, message in cases:
       base = dict(note_rnn_checkpoint_dir=self.note_rnn_dir,
@@ -115,6 +123,28 @@ class RLTunerRunnerTest(tf.test.TestCase):
       with flagsaver.flagsaver(**base):
         with self.assertRaisesRegex(Exception, message):
           rl_tuner_train.build_runner()
+
+  def test_other_hparams_in_the_same_output_dir(self):
+    out = self.create_tempdir().full_path
+    base = dict(note_rnn_checkpoint_dir=self.note_rnn_dir,
+                midi_primer=self.primer, output_dir=out, num_steps=256)
+    with flagsaver.flagsaver(**base):
+      rl_tuner_train.build_runner()
+    with flagsaver.flagsaver(hparams='reward_scaler=0.1', **base):
+      with self.assertRaisesRegex(
+          Exception, r'--output_dir: .* other hparams \(reward_scaler 2.0 -> '
+          r'0.1\); pass --resume_with_changes'):
+        rl_tuner_train.build_runner()
+    with flagsaver.flagsaver(hparams='reward_scaler=0.1',
+                             resume_with_changes=True, **base):
+      runner = rl_tuner_train.build_runner()
+    self.assertEqual(rl_tuner_runner.load_hparams(out).reward_scaler, 0.1)
+    with flagsaver.flagsaver(algorithm='psi', overwrite=True, **base):
+      runner = rl_tuner_train.build_runner()
+    self.assertEqual(runner.agent.hparams.algorithm, 'psi')
+    with open(os.path.join(out, 'hparams_history.json')) as f:
+      self.assertEqual([e['event'] for e in json.load(f)],
+                       ['start', 'resume_with_changes', 'overwrite'])
 
   def test_default_flags_use_the_shipped_checkpoint_and_primer(self):
     if not tf.train.latest_checkpoint(paths.DEFAULT_NOTE_RNN_CHECKPOINT_DIR):

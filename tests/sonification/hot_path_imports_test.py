@@ -18,7 +18,9 @@ from drums import remote_beat_agent
 from drums import session
 from sonification.audio import carl_voice
 from sonification.audio import engine
+from sonification.audio import engine_sink
 from sonification.audio import outputs
+from sonification.audio import program_tracks
 from sonification.carl import carl_hparams
 from sonification.carl import carl_memory
 from sonification.carl import carl_policy
@@ -37,6 +39,11 @@ from sonification import osc_control
 from sonification import pad_input
 from sonification import program_watch
 from sonification import sinks
+from sonification.studio import audio_blocks
+from sonification.studio import engine_sink
+from sonification.studio import studio_app
+from sonification.studio import studio_server
+from sonification.studio import studio_store
 
 
 class HotPathImportsTest(absltest.TestCase):

@@ -7,6 +7,7 @@ from absl.testing import absltest
 import note_seq
 import numpy as np
 
+from rl_tuner.note_rnn import abc_reader
 from rl_tuner.note_rnn import melody_pipeline as mp
 
 # L:1/8 at 4 steps per quarter: an eighth is 2 steps, '2' a quarter (4 steps).
@@ -56,14 +57,14 @@ class AbcTest(absltest.TestCase):
 
   def test_rests_become_placeholders_only_in_music_lines(self):
     text = 'T: zz top\nK:G\n"Gz" z2 x A | !fz! [M:3/4] z/2 % z comment\n'
-    out = mp.preprocess_abc(text)
+    out = abc_reader.preprocess_abc(text)
     self.assertEqual(out.splitlines(), [
         'T: zz top', 'K:G',
         '"Gz" C,,,,2 C,,,, A | !fz! [M:3/4] C,,,,/2 % z comment'])
 
   def test_triplets_grace_notes_and_backquotes(self):
     # (3 notes last 2/3 of their written length; z/2 in a triplet -> 1/3.
-    out = mp.preprocess_abc('(3cde {g}f`g (3z/2B,,3/2^c2 "(3ab" |')
+    out = abc_reader.preprocess_abc('(3cde {g}f`g (3z/2B,,3/2^c2 "(3ab" |')
     self.assertEqual(out,
                      'c2/3d2/3e2/3 fg C,,,,1/3B,,1/1^c4/3 "(3ab" |')
 
@@ -191,6 +192,41 @@ class DatasetTest(absltest.TestCase):
     # A 10-step melody gives one padded window; stride = window: no overlap.
     self.assertEqual(mp.make_windows([melody[:10]], 16, 16).shape, (1, 16))
     self.assertEqual(mp.make_windows([melody[:96]], 32, 32).shape, (3, 32))
+
+  def test_window_starts_and_skips(self):
+    melody = np.arange(100) % 38
+    w, starts = mp.make_windows([melody, melody[:20]], window_steps=64,
+                                window_stride=32, return_starts=True)
+    # Melody 1: starts 0, 32, 64; melody 2: one window at 0.
+    self.assertEqual(starts.tolist(), [0, 32, 64, 0])
+    self.assertEqual(w.shape, (4, 64))
+    # Windows that open a melody are scored from their first prediction.
+    self.assertEqual(mp.window_skips(starts, 8).tolist(), [0, 8, 8, 0])
+
+  def test_near_duplicate_validation_tunes_move_to_training(self):
+    d = self.create_tempdir().full_path
+    # Ten distinct tunes (each a rising run from its own note) and a variant
+    # of every one (one note changed): every pair is a near-duplicate.
+    letters = 'CDEFGABcdefgab'
+    tunes = []
+    for i in range(10):
+      run = ' '.join(letters[i:i + 5])
+      variant = ' '.join(letters[i:i + 4]) + ' ' + letters[i]
+      for k, music in enumerate((run + ' ' + run, run + ' ' + variant)):
+        tunes.append(f'X:{2 * i + k + 1}\nT:t\nM:4/4\nL:1/4\nK:C\n'
+                     f'{music} |]\n')
+    _write(os.path.join(d, 'book.abc'), '\n'.join(tunes))
+    plain = mp.load_dataset([d], mp.PipelineConfig(
+        validation_fraction=0.3, dedup_threshold=None, min_melody_steps=2))
+    dedup = mp.load_dataset([d], mp.PipelineConfig(
+        validation_fraction=0.3, min_melody_steps=2))
+    self.assertEqual(plain.stats['validation_tunes'], 6)
+    moved = dedup.stats['validation_near_duplicates_moved']
+    self.assertGreater(moved, 0)
+    self.assertEqual(dedup.stats['validation_tunes'], 6 - moved)
+    self.assertEqual(dedup.stats['train_tunes'], 14 + moved)
+    with self.assertRaisesRegex(ValueError, 'dedup_threshold'):
+      mp.PipelineConfig(dedup_threshold=0.0)
 
 
 if __name__ == '__main__':

@@ -54,7 +54,7 @@ class NoteRNNModelTest(tf.test.TestCase):
       note_rnn_model.NoteRNNConfig(layer_sizes=(0,))
     with open(os.path.join(d, note_rnn_model.CONFIG_FILENAME), 'w') as f:
       f.write('{not json')
-    with self.assertRaisesRegex(ValueError, 'Corrupt'):
+    with self.assertRaisesRegex(ValueError, 'not a valid Note RNN config'):
       note_rnn_model.NoteRNNConfig.load(d)
 
   def test_l2_loss_excludes_biases(self):

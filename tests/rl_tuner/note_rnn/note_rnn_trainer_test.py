@@ -1,5 +1,6 @@
 """Tests for the Note RNN trainer (tiny models)."""
 
+import dataclasses
 import json
 import math
 import os
@@ -37,6 +38,24 @@ class SequenceLossTest(tf.test.TestCase):
     self.assertAllClose(correct, 1.0)
     self.assertAllClose(nll_sum, math.log(38), atol=1e-4)
     self.assertAllClose(nll, math.log(38) / 2, atol=1e-4)
+
+  def test_per_window_skips(self):
+    labels = tf.constant([[1, 2, 3], [1, 2, 3]])
+    logits = tf.zeros([2, 3, 38])
+    # Window 0 opens its melody (skip 0: 3 steps), window 1 skips 2 (1 step).
+    _, _, total, nll_sum = note_rnn_trainer.sequence_loss(
+        logits, labels, tf.constant([0, 2]))
+    self.assertAllClose(total, 4.0)
+    self.assertAllClose(nll_sum, 4 * math.log(38), atol=1e-4)
+
+  def test_skips_follow_the_window_starts(self):
+    trainer = note_rnn_trainer.NoteRNNTrainer(TINY, self.get_temp_dir())
+    self.assertAllEqual(trainer.skips(np.array([0, 6, 0]), 3), [0, 2, 0])
+    self.assertAllEqual(trainer.skips(None, 2), [2, 2])
+    paper = note_rnn_trainer.NoteRNNTrainer(
+        dataclasses.replace(TINY, score_melody_starts=False),
+        os.path.join(self.get_temp_dir(), 'paper'))
+    self.assertAllEqual(paper.skips(np.array([0, 6]), 2), [2, 2])
 
 
 class HParamsTest(tf.test.TestCase):

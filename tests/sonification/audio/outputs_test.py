@@ -1,6 +1,7 @@
 """Outputs: WAV files, the sound-card callback (a fake stream), errors."""
 
 import os
+import threading
 
 import numpy as np
 import soundfile
@@ -71,6 +72,24 @@ class OutputsTest(absltest.TestCase):
     self.assertLen(output.timings, 10)
     output.close()
     self.assertTrue(output.stream.closed)
+
+  def test_paced_output_delivers_blocks_until_closed(self):
+    blocks = []
+    engine = engine_lib.Engine(44100, 441)  # 10 ms blocks.
+    engine.set_track('k', 'kick')
+    engine.trigger('k', frame=0)
+    output = outputs.PacedOutput(engine, blocks.append).start()
+    deadline = 0
+    while len(blocks) < 3 and deadline < 500:
+      threading.Event().wait(0.01)
+      deadline += 1
+    output.close()
+    count = len(blocks)
+    threading.Event().wait(0.05)
+    self.assertLen(blocks, count)  # Stopped.
+    self.assertGreaterEqual(count, 3)
+    self.assertEqual(blocks[0].shape, (441, 2))
+    self.assertGreater(float(np.max(np.abs(np.concatenate(blocks)))), 0.1)
 
   def test_device_problem_is_named(self):
     def failing(**kwargs):
