@@ -16,9 +16,18 @@ Run:
       --period_ms=2 --slow_ticks=50 --switch_interval_ms=0.5
 
 Target (issue 6): p99 < 2 ms over 10,000 ticks while learning.
+
+The drum rows (issues 11 and 12) run a live drum session (LiveSession +
+DrumLiveApp, beat agents in child processes) on the clock: the first
+learn/predict program of the session sent live (its agent built and warmed
+up off the clock while the written part plays), then program changes,
+learn -> predict, resets, saves and loads every few ticks; and a loopback
+flood of 20,000 mixed datagrams (resets, programs, loads, huge and
+non-finite numbers, garbage). Target: p99 < 2 ms, max < 20 ms.
 """
 
 import multiprocessing
+import os
 import sys
 import threading
 import time
@@ -48,6 +57,8 @@ flags.DEFINE_list('learners', ['process', 'thread'], 'CARL learner kinds '
                   'to measure: process (carl_remote) and/or thread')
 flags.DEFINE_bool('realtime', True, 'run the clock thread with SCHED_FIFO '
                   'priority (clock.try_realtime_priority)')
+flags.DEFINE_integer('drum_ticks', 600, 'ticks of each drum row (75 ms '
+                     'each; 0 skips them)')
 flags.DEFINE_float('switch_interval_ms', 0.5, 'sys.setswitchinterval for the '
                    'clock process (Python default 5 ms); 0 keeps the default')
 
@@ -64,6 +75,10 @@ def _flood(port: int, count: int, seconds: float) -> None:
       lambda i: sock.sendto(b'\x00garbage' * (i % 5), ('127.0.0.1', port)),
       lambda i: client.send_message('/no/such/address', [i]),
       lambda i: client.send_message('/carl/noise', ['loud']),
+      lambda i: client.send_message('/carl/reward', [1e30]),  # refused.
+      lambda i: client.send_message('/carl/input', [3e38, float('nan'),
+                                                    0.0]),  # refused.
+      lambda i: client.send_message('/carl/randomise_critic', []),
   ]
   start = time.monotonic()
   for i in range(count):
@@ -72,6 +87,101 @@ def _flood(port: int, count: int, seconds: float) -> None:
     delay = due - time.monotonic()
     if delay > 0:
       time.sleep(delay)
+
+
+DRUM_PLAIN = 'bpm 400; source kick*2 3,3,2; snare*2+0.5; closedhat*4;'
+DRUM_LEARN = 'bpm 400; source kick*2 3,3,2; learn snare*2+0.5; closedhat*4;'
+DRUM_PREDICT = DRUM_LEARN.replace('learn', 'predict')
+
+
+def _drum_flood(port: int, count: int, seconds: float, save_path: str) -> None:
+  """Sender process: a mixed flood at a drum session (bounded)."""
+  import socket  # pylint: disable=g-import-not-at-top
+  from pythonosc import udp_client  # pylint: disable=g-import-not-at-top
+  client = udp_client.SimpleUDPClient('127.0.0.1', port)
+  sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+  kinds = [
+      lambda i: client.send_message('/drums/reset', []),
+      lambda i: client.send_message('/drums/mode', [
+          'snare', 'predict' if i % 2 else 'learn']),
+      lambda i: client.send_message('/tempo', [1e30]),  # refused.
+      lambda i: client.send_message('/drums/control', ['mousex', 3e38]),
+      lambda i: sock.sendto(b'#bundle\x00\xff' * (i % 7), ('127.0.0.1', port)),
+      lambda i: client.send_message('/drums/program', [
+          DRUM_LEARN if i % 3 else 'tom;']),
+      lambda i: client.send_message('/drums/save', [save_path]),
+      lambda i: client.send_message('/drums/load', [save_path]),
+      lambda i: client.send_message('/drums/control', ['mousey', 0.5]),
+      lambda i: client.send_message('/carl/reward', [float('inf')]),
+  ]
+  start = time.monotonic()
+  for i in range(count):
+    kinds[i % len(kinds)](i)
+    delay = start + seconds * (i + 1) / count - time.monotonic()
+    if delay > 0:
+      time.sleep(delay)
+
+
+def _drum_scenario(name: str, ticks: int, flood: bool) -> dict:
+  """A live drum session at 400 bpm (75 ms ticks); see the module doc."""
+  import tempfile  # pylint: disable=g-import-not-at-top
+  from drums import beat_agent_hparams  # pylint: disable=g-import-not-at-top
+  from drums import remote_beat_agent  # pylint: disable=g-import-not-at-top
+  from sonification import drum_live  # pylint: disable=g-import-not-at-top
+  from sonification import live_session  # pylint: disable=g-import-not-at-top
+  session = drum_live.make_drum_session(
+      DRUM_PLAIN, build_agents=False,
+      agent_factory=remote_beat_agent.remote_agent_factory(
+          beat_agent_hparams.BeatAgentHParams()))
+  app_ = drum_live.DrumLiveApp(session, sinks.Sink(), warm_up=False)
+  server = osc_control.OscControlServer(port=0)
+  ck = clock.Clock(bpm=400.0)
+  live = live_session.LiveSession(app_, ck, {'osc': server})
+  save_path = os.path.join(tempfile.mkdtemp(prefix='drum_bench_'), 'agents')
+  script = {}  # tick -> (command, args): the program changes of the row.
+  if not flood:
+    script[10] = ('drums/program', (DRUM_LEARN,))
+    for k in range(1, 1000):
+      at = 10 + 40 * k
+      script[at] = [('drums/program', (DRUM_PREDICT,)),
+                    ('drums/program', (DRUM_LEARN,)),
+                    ('drums/reset', ()), ('drums/save', (save_path,)),
+                    ('drums/load', (save_path,)),
+                    ('drums/program', (DRUM_PLAIN,))][k % 6]
+  ready = []
+
+  def on_tick(tick):
+    if tick.index in script:
+      command, args = script[tick.index]
+      live.submit(command, *args)
+    if not ready and 'snare' in session.agents:
+      ready.append(tick.index)
+
+  ck.add_callback(on_tick)
+  sender = None
+  if flood:
+    live.submit('drums/program', DRUM_LEARN)
+    sender = multiprocessing.Process(
+        target=_drum_flood, args=(server.port, FLAGS.flood_messages,
+                                  min(FLAGS.flood_seconds, ticks * 0.075),
+                                  save_path))
+  t0 = time.monotonic()
+  if sender:
+    sender.start()
+  stats = live.run(num_ticks=ticks)
+  wall = time.monotonic() - t0
+  if sender is not None:
+    sender.join(30.0)
+  s = stats['jitter_ms']
+  return dict(name=name, ticks=s['count'], period_ms=75.0, p50=s['p50_ms'],
+              p99=s['p99_ms'], max=s['max_ms'], wall=wall,
+              opt=f'agent ready at tick {ready[0] if ready else "never"}',
+              osc=server.stats['datagrams'], bad=server.malformed,
+              midi=0, midi_unmapped=0,
+              tf_loaded='tensorflow' in sys.modules,
+              handled=stats['router']['handled'],
+              errors=sum(stats['errors'].values()),
+              jobs=stats['jobs']['committed'])
 
 
 def _midi_flood(midi, seconds: float, rate_hz: float, stop) -> None:
@@ -170,9 +280,20 @@ def main(argv):
   # The child-process learner keeps TF out of this (the clock's) process;
   # the thread learner imports TF here, so its rows run after all others.
   learners = sorted(FLAGS.learners, key=lambda kind: kind == 'thread')
-  rows = [_scenario('idle (no learning)', FLAGS.ticks, fast, False, False,
-                    hp, learners[0])]
-  for i, learner in enumerate(learners):
+  rows = []
+  if FLAGS.drum_ticks:
+    rows += [
+        _drum_scenario('drums 400 bpm: first learn program sent live, then '
+                       'predict/learn/reset/save/load/plain every 40 ticks',
+                       FLAGS.drum_ticks, flood=False),
+        _drum_scenario('drums 400 bpm: learning + 20,000-datagram mixed '
+                       'OSC flood (resets, programs, loads, huge numbers)',
+                       FLAGS.drum_ticks, flood=True),
+    ]
+  if FLAGS.ticks:
+    rows += [_scenario('idle (no learning)', FLAGS.ticks, fast, False, False,
+                       hp, learners[0])]
+  for i, learner in enumerate(learners if FLAGS.ticks else []):
     rows += [
         _scenario('CARL learning', FLAGS.ticks, fast, True, False, hp,
                   learner),
@@ -190,7 +311,8 @@ def main(argv):
         f'real-time clock thread: {realtime}')
   print('| scenario | TF in clock process | ticks | period ms | p50 ms | '
         'p99 ms | max ms | '
-        'DDPG steps | OSC datagrams (malformed) | MIDI messages (unmapped) | '
+        'DDPG steps (drums: agent ready) | OSC datagrams (malformed) | '
+        'MIDI messages (unmapped) | '
         'commands run |')
   print('|---|---|---|---|---|---|---|---|---|---|---|')
   for r in rows:

@@ -39,6 +39,7 @@ import numpy as np
 
 from drums import beat_agent_hparams
 from drums import language
+from drums import npz_files
 from drums import schedule
 from rl_tuner import file_errors
 
@@ -107,6 +108,10 @@ class DrumSession:
       BeatAgent.
     max_records: keep only the last this many TickRecords (None: all; a long
       live session should bound it).
+    build_agents: True builds an agent the first time its instrument needs
+      one (simulated clock). False (a live clock): agents arrive through
+      :meth:`add_agent`, built off the clock thread with :meth:`new_agent`;
+      until then the instrument plays as written (as in mode 'off').
 
   Raises:
     language.ParseError: if the program text does not parse.
@@ -116,8 +121,10 @@ class DrumSession:
                hparams: beat_agent_hparams.BeatAgentHParams = (
                    beat_agent_hparams.BeatAgentHParams()),
                agent_factory: Optional[Callable[[str], object]] = None,
-               max_records: Optional[int] = None):
+               max_records: Optional[int] = None,
+               build_agents: bool = True):
     self.hparams = hparams
+    self.build_agents = build_agents
     self.ticks_per_bar = hparams.ticks_per_bar
     self._agent_factory = agent_factory or default_agent_factory(hparams)
     self.agents: Dict[str, object] = {}
@@ -129,14 +136,62 @@ class DrumSession:
   # --- program and verbs ---
 
   def _load_program(self, program):
+    self.apply_program(self.prepare_program(program))
+
+  def prepare_program(self, program: Union[str, language.Program]
+                      ) -> 'PreparedProgram':
+    """Parses and schedules a program without switching to it.
+
+    Touches no session state, so a live session runs it off the clock
+    thread and switches with :meth:`apply_program` at a tick boundary.
+
+    Raises:
+      language.ParseError: if the text does not parse (line, column).
+    """
     if isinstance(program, str):
       program = language.parse(program)
-    self.program = program
-    self.schedule = schedule.ProgramSchedule(program, self.ticks_per_bar)
-    self._modes = {}
+    modes = {}
     for statement in program.drums():
       if statement.role in AGENT_ROLES:
-        self._modes[statement.instrument] = statement.role
+        modes[statement.instrument] = statement.role
+    return PreparedProgram(program, schedule.ProgramSchedule(
+        program, self.ticks_per_bar), modes)
+
+  def apply_program(self, prepared: 'PreparedProgram') -> None:
+    """Switches to a prepared program (fast: three references)."""
+    self.program = prepared.program
+    self.schedule = prepared.schedule
+    self._modes = dict(prepared.modes)
+
+  def missing_agents(self) -> List[str]:
+    """Instruments whose mode needs an agent that is not built yet."""
+    return [i for i in self._modes if i not in self.agents]
+
+  def new_agent(self, instrument: str):
+    """Builds and warms up an agent for ``instrument`` without adding it.
+
+    Slow (imports TF, builds and traces the network: seconds); a live
+    session calls it off the clock thread, then :meth:`add_agent`.
+    """
+    agent = self._agent_factory(instrument)
+    if hasattr(agent, 'warm_up'):
+      agent.warm_up()
+    return agent
+
+  def add_agent(self, instrument: str, agent) -> None:
+    """Adds an agent built by :meth:`new_agent` (an existing one is kept
+    and the new one closed)."""
+    if instrument in self.agents:
+      if hasattr(agent, 'close'):
+        agent.close()
+      return
+    self.agents[instrument] = agent
+
+  def close(self) -> None:
+    """Closes agents that hold resources (child processes)."""
+    for agent in self.agents.values():
+      if hasattr(agent, 'close'):
+        agent.close()
 
   @property
   def bpm(self) -> float:
@@ -202,20 +257,92 @@ class DrumSession:
       if hasattr(agent, 'warm_up'):
         agent.warm_up()
 
-  def reset(self) -> None:
-    """Resets every agent (fresh weights, empty replay memory)."""
-    for agent in self.agents.values():
-      agent.reset()
+  def reset(self, weights: Optional[Dict[str, list]] = None) -> None:
+    """Resets every agent (fresh weights, empty replay memory).
 
-  def save(self, path: str) -> str:
-    """Saves every agent's model and replay memory in one .npz (atomic)."""
-    from drums import beat_agent  # pylint: disable=g-import-not-at-top
+    Args:
+      weights: instrument -> :meth:`fresh_weights` made off the clock thread
+        (agents without an entry make their own).
+    """
+    weights = weights or {}
+    for instrument, agent in self.agents.items():
+      if instrument in weights:
+        agent.reset(weights[instrument])
+      else:
+        agent.reset()
+
+  def fresh_weights(self) -> Dict[str, list]:
+    """instrument -> new random weights for :meth:`reset` (numpy; agents
+    with a ``fresh_weights`` method only). Safe off the clock thread."""
+    return {instrument: agent.fresh_weights()
+            for instrument, agent in list(self.agents.items())
+            if hasattr(agent, 'fresh_weights')}
+
+  def snapshot(self) -> Dict[str, np.ndarray]:
+    """Every agent's model and replay memory as named arrays (~1 ms per
+    agent): taken on the clock thread, written by :func:`write_snapshot`."""
     arrays = {}
     for instrument, agent in self.agents.items():
       for name, value in agent.state_dict().items():
         arrays[f'{instrument}/{name}'] = value
     arrays['instruments'] = np.array(sorted(self.agents))
-    return beat_agent.save_arrays(path, arrays)
+    return arrays
+
+  def save(self, path: str) -> str:
+    """Saves every agent's model and replay memory in one .npz (atomic)."""
+    return write_snapshot(path, self.snapshot())
+
+  def prepare_load(self, path: str) -> Dict[str, tuple]:
+    """Reads and checks a file written by :meth:`save` (off the clock).
+
+    Builds (with :meth:`new_agent`) the agents the file has and the session
+    lacks.
+
+    Returns:
+      instrument -> (new agent or None, that agent's arrays).
+
+    Raises:
+      FileNotFoundError: naming the path.
+      file_errors.CorruptFileError: (a ValueError) naming the path if the
+        file is not a saved session or does not fit.
+    """
+    try:
+      return self._prepare_load(path)
+    except FileNotFoundError:
+      raise
+    except (KeyError, ValueError, IndexError, TypeError) as e:
+      if isinstance(e, file_errors.CorruptFileError):
+        raise
+      raise file_errors.CorruptFileError(
+          path, f'not a saved drum session ({file_errors.describe(e)})') from e
+
+  def _prepare_load(self, path: str) -> Dict[str, tuple]:
+    arrays = npz_files.load_npz(path)
+    if 'instruments' not in arrays:
+      raise ValueError(f'{path}: not a saved drum session (no instruments)')
+    prepared = {}
+    for instrument in arrays['instruments']:
+      instrument = str(instrument)
+      if instrument not in language.DRUM_INSTRUMENTS:
+        raise ValueError(f'{path}: unknown instrument {instrument!r}')
+      prefix = f'{instrument}/'
+      mine = {k[len(prefix):]: v for k, v in arrays.items()
+              if k.startswith(prefix)}
+      agent = self.agents.get(instrument)
+      new = None
+      if agent is None:
+        agent = new = self.new_agent(instrument)
+      if hasattr(agent, 'check_state_dict'):
+        agent.check_state_dict(mine)
+      prepared[instrument] = (new, mine)
+    return prepared
+
+  def apply_load(self, prepared: Dict[str, tuple]) -> None:
+    """Loads what :meth:`prepare_load` read (clock thread, ~1 ms/agent)."""
+    for instrument, (new, arrays) in prepared.items():
+      if new is not None:
+        self.add_agent(instrument, new)
+      self.agents[instrument].load_state_dict(arrays)
 
   def load(self, path: str) -> None:
     """Loads agents saved by :meth:`save` (building them as needed).
@@ -226,19 +353,7 @@ class DrumSession:
         is wrong: unreadable, not saved by :meth:`save`, or saved for agents
         of another size.
     """
-    from drums import beat_agent  # pylint: disable=g-import-not-at-top
-    arrays = beat_agent.load_arrays(path)
-    try:
-      for instrument in arrays['instruments']:
-        if str(instrument) not in language.DRUM_INSTRUMENTS:
-          raise ValueError(f'unknown instrument {instrument!r}')
-        prefix = f'{instrument}/'
-        self.agent(str(instrument)).load_state_dict(
-            {k[len(prefix):]: v for k, v in arrays.items()
-             if k.startswith(prefix)})
-    except (KeyError, ValueError, IndexError, TypeError) as e:
-      raise file_errors.CorruptFileError(
-          path, f'not a saved drum session ({file_errors.describe(e)})') from e
+    self.apply_load(self.prepare_load(path))
 
   # --- the clock ---
 
@@ -268,7 +383,14 @@ class DrumSession:
     for instrument, mode in modes.items():
       target = bar_schedule.grid(instrument, AGENT_ROLES)[tick]
       targets[instrument] = target
-      result = self.agent(instrument).tick(tick, source, target, mode)
+      if self.build_agents:
+        agent = self.agent(instrument)
+      else:
+        agent = self.agents.get(instrument)
+        if agent is None:  # Not built yet: the written part plays.
+          modes[instrument] = 'off'
+          continue
+      result = agent.tick(tick, source, target, mode)
       if result.action is not None:
         actions[instrument] = result.action
       if result.loss is not None:
@@ -331,6 +453,20 @@ class DrumSession:
   def run(self, bars: int) -> List[TickRecord]:
     """Plays ``bars`` bars from the current position; their records."""
     return [self.step() for _ in range(bars * self.ticks_per_bar)]
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedProgram:
+  """A parsed and scheduled program (DrumSession.prepare_program)."""
+  program: language.Program
+  schedule: schedule.ProgramSchedule
+  modes: Dict[str, str]
+
+
+def write_snapshot(path: str, arrays: Dict[str, np.ndarray]) -> str:
+  """Writes DrumSession.snapshot() arrays to one .npz atomically; the path
+  (.npz added if missing). No TF."""
+  return npz_files.save_npz(path, arrays)
 
 
 LIVE_MAX_RECORDS = 1024  # 128 bars: enough for a live display, bounded.

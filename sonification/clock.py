@@ -124,6 +124,10 @@ class _TickDispatcher:
     self._callbacks: List[TickCallback] = []
     self.callback_errors = 0
     self.jitter = JitterStats()
+    # report_error(kind, message): one line per kind, rate-limited (a live
+    # session passes its ErrorLog.report); default: log every one.
+    self.report_error: Callable[[str, str], None] = (
+        lambda kind, message: logging.error('%s: %s', kind, message))
 
   def add_callback(self, callback: TickCallback) -> None:
     """Adds ``callback(tick)``; callbacks run in order on the clock thread."""
@@ -139,10 +143,11 @@ class _TickDispatcher:
     for callback in self._callbacks:
       try:
         callback(tick)
-      except Exception:  # pylint: disable=broad-except
+      except Exception as e:  # pylint: disable=broad-except
         # A failing callback must not stop the music; it is logged and counted.
         self.callback_errors += 1
-        logging.exception('tick callback %r failed at tick %d', callback, index)
+        self.report_error('tick_callback', f'{callback!r} at tick {index}: '
+                          f'{type(e).__name__}: {e}')
     return tick
 
 
@@ -158,6 +163,10 @@ class Clock(_TickDispatcher):
     spin_s: busy-wait the last ``spin_s`` seconds before a deadline (0 = pure
       sleep, which this CPU keeps well under 1 ms late; spinning trades a CPU
       core for tighter ticks).
+    max_sleep_s: sleep at most this long at a time while waiting for a
+      deadline, so :meth:`stop`, a tempo change and the idle callbacks
+      (control commands) are handled within ``max_sleep_s`` whatever the
+      tempo (issue 12 item 4: at 1 bpm the next tick is 30 s away).
 
   Raises:
     ValueError: on a non-positive bpm, ticks_per_bar or beats_per_bar.
@@ -168,11 +177,15 @@ class Clock(_TickDispatcher):
                beats_per_bar: int = DEFAULT_BEATS_PER_BAR,
                time_fn: Callable[[], float] = time.monotonic,
                sleep_fn: Callable[[float], None] = time.sleep,
-               spin_s: float = 0.0):
+               spin_s: float = 0.0, max_sleep_s: float = 0.01):
     super().__init__(ticks_per_bar, beats_per_bar)
     _check_bpm(bpm)
     if spin_s < 0:
       raise ValueError(f'spin_s must be >= 0, got {spin_s}')
+    if not max_sleep_s > 0:
+      raise ValueError(f'max_sleep_s must be > 0, got {max_sleep_s}')
+    self._max_sleep_s = float(max_sleep_s)
+    self._idle_callbacks: List[Callable[[float], None]] = []
     self._bpm = float(bpm)
     self._pending_bpm: Optional[float] = None
     self._time = time_fn
@@ -209,8 +222,14 @@ class Clock(_TickDispatcher):
       self._pending_bpm = float(bpm)
 
   def stop(self) -> None:
-    """Asks :meth:`run` to return before the next tick (thread-safe)."""
+    """Asks :meth:`run` to return within ``max_sleep_s`` (thread-safe)."""
     self._stop.set()
+
+  def add_idle_callback(self, callback: Callable[[float], None]) -> None:
+    """Adds ``callback(seconds_to_next_deadline)``, run on the clock thread
+    while it waits for a deadline (about every ``max_sleep_s``, never within
+    ``max_sleep_s`` of the deadline): control commands between ticks."""
+    self._idle_callbacks.append(callback)
 
   def deadline_s(self, index: int) -> float:
     """Deadline of tick ``index`` at the current tempo and anchor, seconds."""
@@ -248,34 +267,65 @@ class Clock(_TickDispatcher):
     while not self._stop.is_set():
       if num_ticks is not None and delivered >= num_ticks:
         break
-      with self._lock:
-        pending, self._pending_bpm = self._pending_bpm, None
       index = self.next_index
-      if pending is not None and pending != self._bpm:
-        # Re-anchor: the deadline of this tick at the old tempo stays; later
-        # ticks use the new period (index > anchor).
-        if index > self._anchor_index:
-          # This tick's deadline is one *old* period after the previous one.
-          self._anchor_s = self.deadline_s(index)
-          self._anchor_index = index
-        self._bpm = pending
+      self._apply_pending_bpm(index, during_wait=False)
       deadline = self.deadline_s(index)
       if end_s is not None and deadline > end_s + 1e-9:
         break
-      now = self._wait_until(deadline)
+      now = self._wait_until(deadline, index)
+      if now is None:  # stopped, or the tempo changed while waiting.
+        continue
       self.next_index = index + 1
       self._deliver(index, deadline, now, self._bpm)
       delivered += 1
     return delivered
 
-  def _wait_until(self, deadline: float) -> float:
+  def _apply_pending_bpm(self, index: int, during_wait: bool) -> bool:
+    """Applies a pending set_bpm; True if the tempo changed.
+
+    Set before tick ``index`` is waited for (e.g. by a tick callback), the
+    tick keeps its deadline and later ticks use the new period. Set while
+    waiting for it, tick ``index`` itself moves to one new period after
+    tick ``index - 1`` (so a slow tempo never holds a fast one back).
+    """
+    with self._lock:
+      pending, self._pending_bpm = self._pending_bpm, None
+    if pending is None or pending == self._bpm:
+      return False
+    if during_wait and index - 1 >= self._anchor_index:
+      self._anchor_s = self.deadline_s(index - 1)
+      self._anchor_index = index - 1
+    elif index > self._anchor_index:
+      # This tick's deadline is one *old* period after the previous one.
+      self._anchor_s = self.deadline_s(index)
+      self._anchor_index = index
+    self._bpm = pending
+    return True
+
+  def _wait_until(self, deadline: float,
+                  index: Optional[int] = None) -> Optional[float]:
+    """Sleeps until ``deadline``; the time then, or None if interrupted."""
     now = self._time()
     while now < deadline:
+      if self._stop.is_set():
+        return None
+      if index is not None and self._pending_bpm is not None:
+        if self._apply_pending_bpm(index, during_wait=True):
+          return None
       remaining = deadline - now
+      if self._idle_callbacks and remaining > self._max_sleep_s:
+        for callback in self._idle_callbacks:
+          try:
+            callback(remaining)
+          except Exception as e:  # pylint: disable=broad-except
+            self.callback_errors += 1
+            self.report_error('idle_callback', f'{type(e).__name__}: {e}')
+        now = self._time()
+        remaining = deadline - now
+        if remaining <= 0:
+          break
       if remaining > self._spin_s:
-        self._sleep(remaining - self._spin_s)
-      elif self._stop.is_set():
-        break
+        self._sleep(min(remaining - self._spin_s, self._max_sleep_s))
       now = self._time()
     return now
 
@@ -298,6 +348,20 @@ def try_realtime_priority(priority: int = 10) -> bool:
     logging.warning('real-time priority unavailable (%s); ticks may be late '
                     'under load', e)
     return False
+
+
+def normal_priority() -> None:
+  """Puts the calling thread back on the normal scheduler (SCHED_OTHER).
+
+  Threads and processes started by a real-time thread inherit its policy;
+  a worker that builds models (or a child process that imports TF) must not
+  compete with the clock at real-time priority. Never raises.
+  """
+  try:
+    if os.sched_getscheduler(0) != os.SCHED_OTHER:
+      os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+  except (AttributeError, OSError):
+    pass
 
 
 class FakeTime:

@@ -23,6 +23,23 @@ effect chain, with cut/res/env and the mouse controls heard.
 Verbs (OSC, MIDI, the pad): drums/mode, drums/program, drums/reset,
 drums/save, drums/load, and drums/control NAME VALUE, the 0-1 control inputs
 (``mousex``, ``mousey``) that ``cut_mousex``-style synth values follow.
+
+No stalls (issue 11 item 3, issue 12 item 2): attached to a live session's
+runtime (:meth:`DrumLiveApp.attach_runtime`), the slow verbs run off the clock
+thread on the runtime's BackgroundJobs and are swapped in at a tick boundary:
+
+* program: parsed and scheduled by the worker, switched at a tick; its
+  ``bpm`` sets the clock's tempo; agents it needs are built and warmed up by
+  the worker (seconds: TF import, network, tracing) and added when ready,
+  and until then their instruments play as written;
+* reset: fresh weights made by the worker (numpy), assigned at a tick;
+* save: a snapshot at a tick (~1 ms per agent), written by the worker;
+* load: read, checked (and missing agents built) by the worker, assigned at
+  a tick.
+
+A failure (a parse error with its line and column, a missing file) goes to
+the runtime's error log and back to the sender (``/error`` over OSC); the old
+program and agents keep playing.
 """
 
 from typing import Callable, Dict
@@ -42,6 +59,8 @@ SYNTH_CHANNELS = {name: i for i, name in
 def make_drum_session(program_text: str, **kwargs) -> session_lib.DrumSession:
   """Builds a drum session from program text (drums.session.from_program).
 
+  Pass ``build_agents=False`` for a live clock (agents built off it).
+
   Raises:
     ValueError: on a program that does not parse (line, column, expected).
   """
@@ -57,10 +76,13 @@ class DrumLiveApp:
     sink: where notes, programs and CCs go.
     ticks_per_bar: the session's tick grid (8), to turn a synth note's
       length in bars into ticks.
+    warm_up: build and trace the agents now (blocking), not on the clock's
+      first tick. A live session with a runtime passes False and a session
+      made with ``build_agents=False``: the runtime's worker builds them.
   """
 
   def __init__(self, session, sink: sinks_lib.Sink,
-               ticks_per_bar: int = 8):
+               ticks_per_bar: int = 8, warm_up: bool = True):
     self.session = session
     self.sink = sink
     self.ticks_per_bar = ticks_per_bar
@@ -69,10 +91,79 @@ class DrumLiveApp:
     self._program = None  # The drum program the sinks last got.
     self._last_time_s = 0.0
     self._losses: Dict[str, list] = {}  # instrument -> this bar's losses.
-    # Build and trace the agents now, not on the clock's first tick.
-    warm_up = getattr(session, 'warm_up', None)
-    if warm_up:
-      warm_up()
+    self.runtime = None
+    self._building = set()  # instruments whose agent the worker builds.
+    if warm_up and getattr(session, 'warm_up', None):
+      session.warm_up()
+
+  def attach_runtime(self, runtime) -> None:
+    """Runs the slow verbs on ``runtime.jobs`` from now on (see module doc).
+
+    Args:
+      runtime: has ``jobs`` (sonification.jobs.BackgroundJobs),
+        ``set_tempo(bpm)`` (or None) and ``error_reply()`` (the current
+        command's ``/error`` reply).
+    """
+    self.runtime = runtime
+    self._build_missing()
+
+  def _build_missing(self) -> None:
+    if getattr(self.session, 'build_agents', True):
+      return
+    for instrument in self.session.missing_agents():
+      if instrument in self._building:
+        continue
+      self._building.add(instrument)
+      self.runtime.jobs.submit(
+          f'drums/agent/{instrument}',
+          lambda i=instrument: self.session.new_agent(i),
+          lambda agent, i=instrument: self._add_agent(i, agent),
+          lambda text, i=instrument: self._building.discard(i))
+
+  def _add_agent(self, instrument, agent) -> None:
+    self._building.discard(instrument)
+    self.session.add_agent(instrument, agent)
+
+  def set_program(self, text: str) -> None:
+    """Parses off the clock; switches (and sets the tempo) at a tick."""
+    self.runtime.jobs.submit(
+        'drums/program', lambda: self.session.prepare_program(text),
+        self._switch_program, self.runtime.error_reply())
+
+  def _switch_program(self, prepared) -> None:
+    old_bpm = self.session.program.bpm
+    self.session.apply_program(prepared)
+    if prepared.program.bpm != old_bpm and self.runtime.set_tempo:
+      self.runtime.set_tempo(prepared.program.bpm)
+    self._build_missing()
+
+  def reset(self) -> None:
+    """Fresh weights made off the clock, assigned at a tick."""
+    self.runtime.jobs.submit('drums/reset', self.session.fresh_weights,
+                             self.session.reset, self.runtime.error_reply())
+
+  def save(self, path: str) -> None:
+    """A snapshot now (clock thread, ~1 ms per agent), written off it."""
+    arrays = self.session.snapshot()
+    self.runtime.jobs.submit(
+        'drums/save', lambda: session_lib.write_snapshot(path, arrays),
+        None, self.runtime.error_reply())
+
+  def load(self, path: str) -> None:
+    """Read and checked off the clock, assigned at a tick."""
+    self.runtime.jobs.submit(
+        'drums/load', lambda: self.session.prepare_load(path),
+        self.session.apply_load, self.runtime.error_reply())
+
+  def recent_ticks(self, count: int = 8) -> list:
+    """The last ``count`` ticks for a live pattern view (the studio): dicts
+    with index, bar, tick, source, targets, modes, actions (the predicted
+    hits) and losses, oldest first."""
+    records = list(self.session.records)[-count:]
+    return [dict(index=r.index, bar=r.bar, tick=r.tick, source=r.source,
+                 targets=dict(r.targets), modes=dict(r.modes),
+                 actions=dict(r.actions), losses=dict(r.losses))
+            for r in records]
 
   def on_tick(self, tick) -> None:
     if not self._programs_sent:  # at the first tick's time, on its clock.
@@ -129,14 +220,24 @@ class DrumLiveApp:
     last call (the agents' learning curve, bar by bar)."""
     losses = {k: sum(v) / len(v) for k, v in self._losses.items() if v}
     self._losses = {}
-    return dict(modes=dict(self.session.modes), loss=losses)
+    status = dict(modes=dict(self.session.modes), loss=losses)
+    if self._building:
+      status['building'] = ','.join(sorted(self._building))
+    return status
+
+  _SLOW_VERBS = ('program', 'reset', 'save', 'load')
 
   def handlers(self) -> Dict[str, Callable]:
+    """Command name -> function; with a runtime the slow verbs go to its
+    worker (attach_runtime is called before handlers by LiveSession)."""
     verbs = {'drums/mode': 'set_mode', 'drums/program': 'set_program',
              'drums/reset': 'reset', 'drums/save': 'save',
              'drums/load': 'load', 'drums/control': 'set_control'}
     handlers = {name: getattr(self.session, method)
                 for name, method in verbs.items()}
+    if self.runtime is not None:
+      for verb in self._SLOW_VERBS:
+        handlers[f'drums/{verb}'] = getattr(self, verbs[f'drums/{verb}'])
     handlers['drums/control'] = self._set_control
     return handlers
 

@@ -10,7 +10,20 @@ osc_control.Command, ``stats``, ``start()`` and ``close()``: the OSC server
   tick -> drain each input's queued commands (bounded per tick)
        -> app.on_tick(tick)
 
-and adds the session verbs ``/tempo`` and ``/stop``. The tick source is a
+and adds the session verbs ``/tempo`` and ``/stop``.
+
+Realtime guarantees (issues 11 and 12): commands are drained at each tick
+and, with the internal clock, between ticks (so control and ``/stop`` are
+prompt at any tempo), each time within ``command_budget_s``; the rest wait.
+Slow work (new programs and agents, reset, load, save) runs on a
+:class:`sonification.jobs.BackgroundJobs` worker and is committed at a tick
+boundary (:class:`Runtime`, given to apps with ``attach_runtime``). Errors are
+counted per kind and logged one line per kind, rate-limited
+(sonification.error_log); failures are answered with ``/error`` to the OSC
+sender. Other front ends (the studio) drive the same queue through
+:meth:`LiveSession.submit`.
+
+The tick source is a
 clock.Clock, or a clock.MidiClockFollower fed by MIDI in. An app with a
 ``status() -> dict`` (CARL: memory, rewards, DDPG steps and losses; drums:
 modes and the mean learning loss of the bar) gets one log line every
@@ -22,11 +35,17 @@ Apps: the CARL session (sonification.carl.carl_session), the melody stream
 
 import dataclasses
 import logging
+import math
+import queue
 import sys
-from typing import Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
+from sonification import error_log as error_log_lib
+from sonification import jobs as jobs_lib
 from sonification import osc_control
 from sonification import sinks as sinks_lib
+
+COMMAND_BUDGET_S = 0.002  # per drain; the tick's own work comes after.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +115,62 @@ def open_sinks(config: SinkConfig) -> sinks_lib.MultiSink:
   return sinks_lib.MultiSink(opened)
 
 
+@dataclasses.dataclass
+class Runtime:
+  """What an app's slow verbs need from the live session.
+
+  Attributes:
+    jobs: the background worker (sonification.jobs.BackgroundJobs).
+    errors: the session's ErrorLog.
+    set_tempo: ``set_tempo(bpm)`` of the clock (None: the tempo is followed,
+      e.g. MIDI clock). Raises ValueError outside osc_control.TEMPO_RANGE.
+    router: the command router (its ``error_reply`` answers the command
+      being handled).
+  """
+  jobs: jobs_lib.BackgroundJobs
+  errors: error_log_lib.ErrorLog
+  set_tempo: Optional[Callable[[float], None]]
+  router: osc_control.CommandRouter
+
+  inputs: Dict[str, object] = dataclasses.field(default_factory=dict)
+
+  def error_reply(self) -> Callable[[str], None]:
+    """``reply(text)`` to the sender of the command being handled now."""
+    return self.router.error_reply
+
+  def send_back(self, path: str, *args: Any) -> bool:
+    """Sends an OSC message to the sender of the command being handled now
+    (when it came over OSC); True if sent."""
+    command = self.router.current
+    osc = self.inputs.get('osc')
+    if command is None or command.reply_to is None or osc is None:
+      return False
+    return osc.send(command.reply_to, path, *args)
+
+
+class ApiInput:
+  """The control input of :meth:`LiveSession.submit` (e.g. the studio).
+
+  Attributes:
+    commands: the bounded queue of osc_control.Command.
+    stats: 'accepted', 'dropped', 'rejected'.
+  """
+
+  def __init__(self, max_queue: int = 10_000):
+    self.commands: 'queue.Queue[osc_control.Command]' = queue.Queue(
+        maxsize=max_queue)
+    self.stats = dict(accepted=0, dropped=0, rejected=0)
+
+  def start(self) -> 'ApiInput':
+    return self
+
+  def close(self) -> None:
+    pass
+
+  def reply(self, reply_to, text: str) -> None:
+    """A failed command's error to its submitter's ``on_error(text)``."""
+    if callable(reply_to):
+      reply_to(text)
 SYNTHS = ('engine', 'gm')
 
 
@@ -143,45 +218,135 @@ class LiveSession:
   """Runs an app on a tick source with control inputs.
 
   Args:
-    app: the app (on_tick, handlers, close).
+    app: the app (on_tick, handlers, close; optional status,
+      attach_runtime).
     clock: a :class:`sonification.clock.Clock` or a
       :class:`sonification.clock.MidiClockFollower`
       (anything with add_callback, run(num_ticks, duration_s), stop, jitter,
-      callback_errors; /tempo is offered when it has set_bpm).
+      callback_errors; /tempo is offered when it has set_bpm; control runs
+      between ticks when it has add_idle_callback).
     inputs: name ('osc', 'midi_in', 'pad') -> control input.
-    max_commands_per_tick: bound on the commands run per tick, per input.
+    max_commands_per_tick: bound on the commands run per drain, per input.
     status_every_bars: log the app's status() every K bars (0: never).
     log: the status line's logger (``log(text)``).
+    command_budget_s: seconds of commands per drain (at least one runs).
+    errors: the ErrorLog (default: a new one, one line per kind per 5 s).
+    threaded_jobs: False runs slow work synchronously at submission
+      (deterministic tests); commits still happen at tick boundaries.
+    tempo_control: offer ``/tempo`` (False for CARL, whose control rate is
+      fixed by --carl_rate).
   """
 
   def __init__(self, app, clock, inputs: Optional[Dict[str, object]] = None,
                max_commands_per_tick: int = 256, status_every_bars: int = 0,
-               log: Callable[[str], None] = logging.info):
+               log: Callable[[str], None] = logging.info,
+               command_budget_s: float = COMMAND_BUDGET_S,
+               errors: Optional[error_log_lib.ErrorLog] = None,
+               threaded_jobs: bool = True, tempo_control: bool = True):
     self.app = app
     self.clock = clock
+    self.errors = errors or error_log_lib.ErrorLog()
+    self.api = ApiInput()
     self.inputs = dict(inputs or {})
-    self.router = osc_control.CommandRouter(app.handlers())
-    if hasattr(clock, 'set_bpm'):
-      self.router.register('tempo', clock.set_bpm)
+    self.inputs.setdefault('api', self.api)
+    for control_input in self.inputs.values():
+      if hasattr(control_input, 'errors'):  # one log and counters for all.
+        control_input.errors = self.errors
+    self.jobs = jobs_lib.BackgroundJobs(self.errors, threaded=threaded_jobs)
+    self.router = osc_control.CommandRouter(errors=self.errors)
+    tempo = tempo_control and hasattr(clock, 'set_bpm')
+    self.runtime = Runtime(self.jobs, self.errors,
+                           self.set_tempo if tempo else None, self.router,
+                           self.inputs)
+    if hasattr(app, 'attach_runtime'):
+      app.attach_runtime(self.runtime)
+    for name, handler in app.handlers().items():
+      self.router.register(name, handler)
+    if tempo:
+      self.router.register('tempo', self.set_tempo)
     self.router.register('stop', clock.stop)
+    if hasattr(clock, 'report_error'):
+      clock.report_error = self.errors.report
     self.max_commands_per_tick = max_commands_per_tick
-    if self.inputs:
-      clock.add_callback(self._drain)
+    self.command_budget_s = command_budget_s
+    clock.add_callback(self._tick_boundary)
+    if hasattr(clock, 'add_idle_callback'):
+      clock.add_idle_callback(self._between_ticks)
     clock.add_callback(app.on_tick)
     self.status_every_bars = status_every_bars
     self._log = log
     if status_every_bars > 0 and hasattr(app, 'status'):
       clock.add_callback(self._status)
 
+  def set_tempo(self, bpm: float) -> None:
+    """Sets the clock's tempo (thread-safe; from the next tick).
+
+    Raises:
+      ValueError: if bpm is not finite or outside osc_control.TEMPO_RANGE.
+    """
+    low, high = osc_control.TEMPO_RANGE
+    if not (isinstance(bpm, (int, float)) and math.isfinite(bpm) and
+            low <= bpm <= high):
+      raise ValueError(f'tempo must be in [{low:g}, {high:g}] bpm, got '
+                       f'{bpm!r}')
+    self.clock.set_bpm(float(bpm))
+
+  def submit(self, name: str, *args: Any,
+             on_error: Optional[Callable[[str], None]] = None) -> None:
+    """Queues a command as if it came over OSC (the studio's entry point).
+
+    Thread-safe and non-blocking; it runs on the clock thread at the next
+    drain, within the budget.
+
+    Args:
+      name: a command of osc_control.ADDRESS_TABLE without the leading '/'
+        (e.g. 'drums/program', 'carl/reward').
+      *args: its arguments.
+      on_error: ``on_error(text)`` if the command fails when it runs (e.g.
+        a program's parse error, with line and column), on the clock or the
+        worker thread.
+
+    Raises:
+      KeyError, TypeError, ValueError: as osc_control.validate (unknown
+        command, wrong arguments, values outside their documented range).
+      queue.Full: if 10,000 commands are waiting.
+    """
+    try:
+      command = osc_control.validate('/' + name, args, on_error)
+    except (KeyError, TypeError, ValueError):
+      self.api.stats['rejected'] += 1
+      raise
+    if not osc_control.enqueue(self.api.commands, command, self.api.stats):
+      raise queue.Full(f'{name}: the command queue is full')
+
+  def status(self) -> dict:
+    """The app's status plus error counters and waiting slow jobs."""
+    status = dict(self.app.status()) if hasattr(self.app, 'status') else {}
+    errors = self.errors.summary()
+    if errors:
+      status['errors'] = errors
+    if self.jobs.pending:
+      status['jobs'] = self.jobs.pending
+    return status
+
   def _status(self, tick) -> None:
     if tick.step == 0 and tick.bar > 0 and (
         tick.bar % self.status_every_bars == 0):
-      self._log(f'bar {tick.bar}: ' + format_status(self.app.status()))
+      self._log(f'bar {tick.bar}: ' + format_status(self.status()))
 
-  def _drain(self, tick) -> None:
-    del tick
+  def _drain(self, budget_s: float) -> None:
     for control_input in self.inputs.values():
-      self.router.drain(control_input.commands, self.max_commands_per_tick)
+      reply = getattr(control_input, 'reply', None)
+      self.router.drain(control_input.commands, self.max_commands_per_tick,
+                        budget_s, reply)
+
+  def _tick_boundary(self, tick) -> None:
+    del tick
+    self.jobs.run_commits(self.command_budget_s)
+    self._drain(self.command_budget_s)
+
+  def _between_ticks(self, remaining_s: float) -> None:
+    self._drain(min(self.command_budget_s, remaining_s / 4))
 
   def run(self, num_ticks: Optional[int] = None,
           duration_s: Optional[float] = None) -> dict:
@@ -189,7 +354,8 @@ class LiveSession:
 
     Returns:
       Statistics: ticks, jitter summary (ms), router counters, callback
-      errors, and each input's counters under its name.
+      errors, error counts by kind, job counters, and each input's counters
+      under its name.
     """
     ticks = 0
     try:
@@ -202,7 +368,8 @@ class LiveSession:
       self.close()
     stats = dict(ticks=ticks, jitter_ms=self.clock.jitter.summary(),
                  router=dict(self.router.stats),
-                 callback_errors=self.clock.callback_errors)
+                 callback_errors=self.clock.callback_errors,
+                 errors=self.errors.summary(), jobs=dict(self.jobs.stats))
     for name, control_input in self.inputs.items():
       stats[name] = dict(control_input.stats)
     return stats
@@ -210,6 +377,7 @@ class LiveSession:
   def close(self) -> None:
     for control_input in self.inputs.values():
       control_input.close()
+    self.jobs.close()
     self.app.close()
 
 
@@ -234,4 +402,6 @@ def print_stats(stats: dict, out=sys.stdout) -> None:
     if name in stats:
       print(f'{name} {stats[name]}', file=out)
   print(f"commands {stats['router']}", file=out)
+  if stats.get('errors'):
+    print(f"errors {stats['errors']}", file=out)
 

@@ -27,6 +27,10 @@ control:NAME     continuous   drums/control NAME value/127 (the mousex,
 mode:INSTR:MODE  trigger      drums/mode INSTR MODE (MODE: learn, predict,
                               off), e.g. mode:snare:predict
 drums_reset      trigger      drums/reset (the beat agent's model, memory)
+agent_source     trigger      agent/hit source: a source hit for the
+                              ``live --agent --agent_ticks=clock`` bridge,
+                              latched to the next tick
+agent_target     trigger      agent/hit target: the target hit (teaching)
 reward_scale     continuous   carl/reward_scale 10 ** (2 * value/127 - 1),
                               i.e. 0.1 at 0, 1.0 near 64, 10 at 127
 optimise_every   continuous   carl/optimise_every 1 + round(value/127 *
@@ -76,6 +80,8 @@ TRIGGERS: Dict[str, Tuple[str, tuple]] = {
     'save': ('carl/save', ()),
     'load': ('carl/load', ()),
     'drums_reset': ('drums/reset', ()),
+    'agent_source': ('agent/hit', ('source',)),
+    'agent_target': ('agent/hit', ('target',)),
 }
 
 # action -> (command name, args(fraction in [0, 1], binding, top of the

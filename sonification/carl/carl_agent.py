@@ -45,6 +45,7 @@ class CarlAgent:
     self.actor_optimizer.build(self.actor.trainable_variables)
     self.critic_optimizer.build(self.critic.trainable_variables)
     self.train_steps = 0
+    self.skipped_steps = 0
     s, a = hp.input_size, hp.output_size
     self._train = tf.function(self._train_step, input_signature=[
         tf.TensorSpec([None, s], tf.float32),
@@ -68,6 +69,9 @@ class CarlAgent:
                              seed=self._next_seed(), name=name)
 
   def _train_step(self, states, actions, rewards, next_states):
+    """One DDPG step; each update is applied only if its loss and every
+    gradient are finite (checked BEFORE applying, issue 12 item 1: a huge
+    reward used to turn all four networks into NaN)."""
     hp = self.hparams
     discount = tf.fill(tf.shape(rewards), tf.constant(hp.discount, tf.float32))
     next_q = ddpg.critic_value(self.target_critic, next_states,
@@ -76,46 +80,65 @@ class CarlAgent:
       q = ddpg.critic_value(self.critic, states, actions)
       c_loss = tf.reduce_mean(
           ddpg.critic_loss(q, rewards, discount, next_q).loss)
-    grads = tape.gradient(c_loss, self.critic.trainable_variables)
-    self.critic_optimizer.apply_gradients(
-        zip(grads, self.critic.trainable_variables))
+    c_grads = tape.gradient(c_loss, self.critic.trainable_variables)
+    c_ok = _all_finite([c_loss] + c_grads)
+    tf.cond(c_ok, lambda: self._apply(self.critic_optimizer, c_grads,
+                                      self.critic), lambda: tf.constant(False))
     with tf.GradientTape() as tape:
       q_mu = ddpg.critic_value(self.critic, states, self.actor(states))
       a_loss = tf.reduce_mean(ddpg.actor_loss(q_mu).loss)
-    grads = tape.gradient(a_loss, self.actor.trainable_variables)
-    self.actor_optimizer.apply_gradients(
-        zip(grads, self.actor.trainable_variables))
+    a_grads = tape.gradient(a_loss, self.actor.trainable_variables)
+    a_ok = tf.logical_and(c_ok, _all_finite([a_loss] + a_grads))
+    tf.cond(a_ok, lambda: self._apply(self.actor_optimizer, a_grads,
+                                      self.actor), lambda: tf.constant(False))
+    tf.cond(a_ok, self._soft_updates, lambda: tf.constant(False))
+    return c_loss, a_loss, a_ok
+
+  def _apply(self, optimizer, grads, model):
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return tf.constant(True)
+
+  def _soft_updates(self):
     ddpg.soft_update(self.target_critic.variables, self.critic.variables,
-                     hp.tau)
-    ddpg.soft_update(self.target_actor.variables, self.actor.variables, hp.tau)
-    return c_loss, a_loss
+                     self.hparams.tau)
+    ddpg.soft_update(self.target_actor.variables, self.actor.variables,
+                     self.hparams.tau)
+    return tf.constant(True)
 
   def train_step(self, states: np.ndarray, actions: np.ndarray,
                  rewards: np.ndarray, next_states: np.ndarray
                  ) -> Dict[str, float]:
     """One critic update, one actor update and the soft target updates.
 
+    A step whose loss or gradients are not finite changes nothing (the
+    critic's update is skipped, and with it the actor's and the targets'),
+    and is counted in :attr:`skipped_steps`; so does a batch that is not
+    finite (it never reaches TF).
+
     Args:
       states: ``[B, input_size]``; actions: ``[B, output_size]`` in [0, 1];
       rewards: ``[B]``; next_states: ``[B, input_size]``.
 
     Returns:
-      {'critic_loss': float, 'actor_loss': float}.
-
-    Raises:
-      FloatingPointError: if a loss is NaN or infinite.
+      {'critic_loss': float, 'actor_loss': float, 'skipped': 0 or 1}.
     """
-    c_loss, a_loss = self._train(
-        tf.convert_to_tensor(states, tf.float32),
-        tf.convert_to_tensor(actions, tf.float32),
-        tf.convert_to_tensor(rewards, tf.float32),
-        tf.convert_to_tensor(next_states, tf.float32))
-    c_loss, a_loss = float(c_loss), float(a_loss)
-    if not (np.isfinite(c_loss) and np.isfinite(a_loss)):
-      raise FloatingPointError(f'CARL loss is not finite: critic {c_loss}, '
-                               f'actor {a_loss} at step {self.train_steps}')
+    batch = [np.asarray(x, np.float32) for x in
+             (states, actions, rewards, next_states)]
+    if not all(np.isfinite(x).all() for x in batch):
+      self.skipped_steps += 1
+      return dict(critic_loss=float('nan'), actor_loss=float('nan'),
+                  skipped=1)
+    c_loss, a_loss, ok = self._train(*[tf.convert_to_tensor(x)
+                                       for x in batch])
+    c_loss, a_loss, ok = float(c_loss), float(a_loss), bool(ok)
+    if not ok:
+      self.skipped_steps += 1
+      logging.warning('CARL: skipped a non-finite step (critic loss %s, '
+                      'actor loss %s); %d skipped so far', c_loss, a_loss,
+                      self.skipped_steps)
+      return dict(critic_loss=c_loss, actor_loss=a_loss, skipped=1)
     self.train_steps += 1
-    return dict(critic_loss=c_loss, actor_loss=a_loss)
+    return dict(critic_loss=c_loss, actor_loss=a_loss, skipped=0)
 
   @property
   def trace_count(self) -> int:
@@ -156,6 +179,11 @@ class CarlAgent:
                          f'{[np.shape(w) for w in networks[name]]} differ '
                          f'from {shapes}')
       model.set_weights(networks[name])
+
+
+def _all_finite(tensors) -> tf.Tensor:
+  """True (a bool scalar) if every tensor is finite everywhere."""
+  return tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors])
 
 
 def make_agent(hparams: carl_hparams.CarlHParams,

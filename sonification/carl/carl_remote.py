@@ -16,6 +16,7 @@ receiving ~300 actor weights.
 
 import dataclasses
 import multiprocessing
+import os
 import threading
 from typing import Dict, List
 
@@ -26,6 +27,10 @@ from sonification.carl import carl_hparams
 
 def _serve(conn, hparams_fields: dict, tf_threads: int) -> None:
   """Child process: builds the agent, answers (method, args) requests."""
+  try:  # Not at the real-time priority of the thread that spawned us.
+    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+  except (AttributeError, OSError):
+    pass
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if tf_threads:
     tf.config.threading.set_intra_op_parallelism_threads(tf_threads)

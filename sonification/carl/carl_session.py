@@ -15,24 +15,66 @@ save, load.
 A reward stores (state, action, value * reward_scale, next_state = state)
 for the last state and action played.
 
+Safety (issue 12 item 1): every control value is checked here too (finite,
+in the ranges of sonification.osc_control: reward within +-REWARD_LIMIT,
+reward scale in (0, 100], noise in [0, 1], inputs within +-INPUT_LIMIT), so
+no caller can store a non-finite or absurd value; the learner skips (and
+counts) a step whose loss or gradients are not finite; a save whose
+networks or memory are not finite is refused (counted); the last
+:data:`KEEP_SAVES` good saves are kept (``carl_state.npz``, ``.1.npz``,
+``.2.npz``) and a session restores the newest one that loads and is finite.
+
 This module imports no TF: the agent (sonification.carl.carl_agent.CarlAgent, or any
 object with the same methods) is passed in.
 """
 
 import logging
+import math
 import os
 import queue
 import threading
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
 from sonification.carl import carl_hparams
 from sonification.carl import carl_memory
 from sonification.carl import carl_policy
+from sonification import osc_control
 from sonification import sinks as sinks_lib
 
 STATE_FILE = 'carl_state.npz'
+KEEP_SAVES = 3  # the newest good save and two older ones.
+MAX_CONTROL_JOBS = 8  # randomise/save/load jobs waiting for the learner.
+
+
+def _check(name: str, value, low: float, high: float,
+           low_open: bool = False) -> float:
+  """``value`` as a float if finite and in range, else ValueError."""
+  if isinstance(value, (str, bytes, bool)):
+    raise ValueError(f'{name} must be a number, got {value!r:.40}')
+  try:
+    value = float(value)
+  except (TypeError, ValueError, OverflowError):
+    raise ValueError(f'{name} must be a number, got {value!r:.40}') from None
+  if not (math.isfinite(value) and
+          (value > low if low_open else value >= low) and value <= high):
+    raise ValueError(f'{name} must be in {"(" if low_open else "["}{low:g}, '
+                     f'{high:g}], got {value!r}')
+  return value
+
+
+def backup_paths(path: str, keep: int = KEEP_SAVES) -> List[str]:
+  """The rotation of a state file, newest first: path, path.1, path.2..."""
+  root, ext = os.path.splitext(path)
+  return [path] + [f'{root}.{i}{ext}' for i in range(1, keep)]
+
+
+def state_finite(networks: Dict[str, List[np.ndarray]],
+                 memory: Dict[str, np.ndarray]) -> bool:
+  """True if every network weight and every stored transition is finite."""
+  return (all(np.isfinite(w).all() for ws in networks.values() for w in ws)
+          and all(np.isfinite(v).all() for v in memory.values()))
 
 
 class CarlSession:
@@ -77,15 +119,30 @@ class CarlSession:
     self.rewards_stored = 0
     self.losses: Dict[str, float] = {}
     self.learner_errors = 0
+    self.skipped_steps = 0  # non-finite learner steps, not applied.
+    self.refused_saves = 0  # saves refused because the state was not finite.
+    self.refused_jobs = 0  # control jobs refused: MAX_CONTROL_JOBS waiting.
     self._rng = np.random.default_rng(hp.seed + 1)
     self._threaded = threaded
     self._jobs: 'queue.Queue' = queue.Queue()
     self._optimise_pending = threading.Event()
     self._worker: Optional[threading.Thread] = None
-    if state_dir and os.path.exists(self.state_path()):
-      self._load(self.state_path())
-      logging.info('CARL: restored %s (%d transitions)', self.state_path(),
+    if state_dir:
+      self._restore_newest()
+
+  def _restore_newest(self) -> None:
+    """Loads the newest save in the rotation that loads and is finite."""
+    for path in backup_paths(self.state_path()):
+      if not os.path.exists(path):
+        continue
+      try:
+        self._load(path)
+      except (OSError, ValueError, RuntimeError) as e:
+        logging.warning('CARL: not restoring %s: %s', path, e)
+        continue
+      logging.info('CARL: restored %s (%d transitions)', path,
                    len(self.memory))
+      return
 
   # ---------------------------------------------------------------- worker --
 
@@ -118,8 +175,19 @@ class CarlSession:
       waited += 0.005
     return not self._jobs.unfinished_tasks
 
-  def _submit(self, job: Callable[[], None]) -> None:
+  def _submit(self, job: Callable[[], None], control: bool = True) -> None:
+    """Queues a learner job.
+
+    Raises:
+      RuntimeError: for a control job (randomise, save, load) when
+        MAX_CONTROL_JOBS are already waiting: a flood of them must not
+        starve the optimisation steps (it did: 6 DDPG steps in 20 s).
+    """
     if self._threaded:
+      if control and self._jobs.qsize() >= MAX_CONTROL_JOBS:
+        self.refused_jobs += 1
+        raise RuntimeError(f'CARL: {self._jobs.qsize()} learner jobs are '
+                           f'waiting; try again later')
       self._jobs.put(job)
     else:
       self._run_job(job)
@@ -137,16 +205,22 @@ class CarlSession:
   def _run_job(self, job) -> None:
     try:
       job()
-    except Exception:  # pylint: disable=broad-except
+    except Exception as e:  # pylint: disable=broad-except
       self.learner_errors += 1
-      logging.exception('CARL learner job failed')
+      if self.learner_errors <= 10 or self.learner_errors % 1000 == 0:
+        logging.error('CARL learner job failed (%d so far): %s: %s',
+                      self.learner_errors, type(e).__name__, e)
 
   def _optimise(self) -> None:
     self._optimise_pending.clear()
     batch = self.memory.sample(self.hparams.batch_size, self._rng)
     if batch is None:
       return
-    self.losses = self.agent.train_step(*batch)
+    losses = dict(self.agent.train_step(*batch))
+    if losses.pop('skipped', 0):
+      self.skipped_steps += 1
+      return
+    self.losses = losses
     self.optimisations += 1
     self._publish_actor()
 
@@ -174,18 +248,27 @@ class CarlSession:
         len(self.memory) >= self.hparams.batch_size and
         not self._optimise_pending.is_set()):
       self._optimise_pending.set()
-      self._submit(self._optimise)
+      self._submit(self._optimise, control=False)
     if (self.autosave_every_bars and self.state_dir and tick.step == 0 and
         tick.bar > 0 and tick.bar % self.autosave_every_bars == 0):
-      self.save()
+      try:
+        self.save()
+      except RuntimeError:
+        pass  # the learner is flooded: counted in refused_jobs; next time.
     return action
 
   # -------------------------------------------------------------- controls --
 
   def reward(self, value: float = 1.0) -> None:
-    """Stores (last state, last action, value * reward_scale, last state)."""
+    """Stores (last state, last action, value * reward_scale, last state).
+
+    Raises:
+      ValueError: if value is not finite or |value| > REWARD_LIMIT (10).
+    """
+    limit = osc_control.REWARD_LIMIT
+    value = _check('reward', value, -limit, limit)
     self.memory.add(self.last_state, self.last_action,
-                    float(value) * self.reward_scale, self.last_state)
+                    value * self.reward_scale, self.last_state)
     self.rewards_stored += 1
 
   def set_input(self, *values: float) -> None:
@@ -194,23 +277,28 @@ class CarlSession:
     Raises:
       ValueError: if the length differs from hparams.input_size.
     """
-    vector = np.asarray(values, np.float64).reshape(-1)
-    if vector.shape != (self.hparams.input_size,):
+    if len(values) != self.hparams.input_size:
       raise ValueError(f'CARL input needs {self.hparams.input_size} values, '
-                       f'got {vector.size}')
-    self.input = vector
+                       f'got {len(values)}')
+    limit = osc_control.INPUT_LIMIT
+    self.input = np.array([_check(f'input {i}', v, -limit, limit)
+                           for i, v in enumerate(values)], np.float64)
 
   def set_input_at(self, index: int, value: float) -> None:
     """Sets one component of the input vector (a MIDI CC, a mouse axis).
 
     Raises:
       IndexError: if index is not in [0, input_size).
+      ValueError: if value is not finite or |value| > INPUT_LIMIT.
     """
-    if not 0 <= int(index) < self.hparams.input_size:
+    if not (isinstance(index, (int, np.integer)) and
+            0 <= index < self.hparams.input_size):
       raise IndexError(f'CARL input index must be in [0, '
-                       f'{self.hparams.input_size}), got {index}')
+                       f'{self.hparams.input_size}), got {index!r:.40}')
+    limit = osc_control.INPUT_LIMIT
+    value = _check(f'input {index}', value, -limit, limit)
     vector = self.input.copy()
-    vector[int(index)] = float(value)
+    vector[int(index)] = value
     self.input = vector
 
   def randomise_actor(self) -> None:
@@ -224,20 +312,24 @@ class CarlSession:
     self.memory.clear()
 
   def set_reward_scale(self, scale: float) -> None:
-    if not scale > 0:
-      raise ValueError(f'reward scale must be > 0, got {scale}')
-    self.reward_scale = float(scale)
+    """Raises ValueError outside (0, 100] (osc_control.REWARD_SCALE_RANGE)."""
+    self.reward_scale = _check('reward scale', scale,
+                               *osc_control.REWARD_SCALE_RANGE, low_open=True)
 
   def set_optimise_every(self, n: int) -> None:
-    """Optimise every n ticks; n >= optimise_every_max pauses learning."""
-    if int(n) < 1:
-      raise ValueError(f'optimise_every must be >= 1, got {n}')
+    """Optimise every n ticks; n >= optimise_every_max pauses learning.
+
+    Raises:
+      ValueError: unless n is a whole number in [1, 10^6].
+    """
+    n = _check('optimise_every', n, 1, osc_control.OPTIMISE_EVERY_MAX)
+    if n != int(n):
+      raise ValueError(f'optimise_every must be a whole number, got {n}')
     self.optimise_every = int(n)
 
   def set_noise(self, sigma: float) -> None:
-    if not sigma >= 0:
-      raise ValueError(f'noise sigma must be >= 0, got {sigma}')
-    self.noise.sigma = float(sigma)
+    """Raises ValueError outside [0, 1] (osc_control.NOISE_RANGE)."""
+    self.noise.sigma = _check('noise sigma', sigma, *osc_control.NOISE_RANGE)
 
   def state_path(self) -> str:
     if not self.state_dir:
@@ -265,11 +357,28 @@ class CarlSession:
                 rewards_stored=self.rewards_stored)
 
   def _save(self, path: str) -> None:
-    carl_memory.save_state(path, self.agent.get_networks(),
-                           self.memory.get_state(), self._meta())
+    """Saves unless the state is not finite; the default path rotates the
+    last KEEP_SAVES good saves."""
+    networks, memory = self.agent.get_networks(), self.memory.get_state()
+    if not state_finite(networks, memory):
+      self.refused_saves += 1
+      raise ValueError(f'CARL: not saving to {path}: the networks or the '
+                       f'memory are not finite ({self.refused_saves} saves '
+                       f'refused)')
+    rotate = self.state_dir and path == self.state_path()
+    target = path + '.new.npz' if rotate else path
+    carl_memory.save_state(target, networks, memory, self._meta())
+    if rotate:
+      paths = backup_paths(path)
+      for newer, older in zip(paths[-2::-1], paths[:0:-1]):
+        if os.path.exists(newer):
+          os.replace(newer, older)
+      os.replace(target, path)
 
   def _load(self, path: str) -> None:
     networks, memory, meta = carl_memory.load_state(path)
+    if not state_finite(networks, memory):
+      raise ValueError(f'{path}: the saved networks or memory are not finite')
     if (meta.get('input_size') != self.hparams.input_size or
         meta.get('output_size') != self.hparams.output_size):
       raise ValueError(
@@ -287,8 +396,13 @@ class CarlSession:
 
   def status(self) -> dict:
     """For the live display: memory size, rewards, DDPG steps, losses."""
-    return dict(memory=len(self.memory), rewards=self.rewards_stored,
-                optimisations=self.optimisations, **self.losses)
+    status = dict(memory=len(self.memory), rewards=self.rewards_stored,
+                  optimisations=self.optimisations, **self.losses)
+    for name in ('skipped_steps', 'refused_saves', 'refused_jobs',
+                 'learner_errors'):
+      if getattr(self, name):
+        status[name] = getattr(self, name)
+    return status
 
   def handlers(self) -> Dict[str, Callable]:
     """OSC command name -> method, for osc_control.CommandRouter."""

@@ -2,6 +2,8 @@
 
 import os
 
+import numpy as np
+
 import tensorflow as tf
 
 from drums import beat_agent
@@ -159,6 +161,21 @@ class BeatAgentTest(tf.test.TestCase):
     self.assertEmpty(agent.losses)
     self.assertNotAllClose(agent.q_values(state), before)
     self.assertIsNotNone(agent.tick(0, 1, 1, 'learn'))
+    # Adam restarts (step 0) but keeps its learning rate: the old reset
+    # zeroed every optimiser variable, the learning rate too.
+    self.assertAllClose(float(agent.optimizer.learning_rate),
+                        agent.hparams.learning_rate)
+    # Weights made off the clock thread (numpy, no new Keras model): Glorot
+    # kernels within sqrt(6 / (16 + 16)) = 0.433 for the first layer, zero
+    # biases; the same weights give the same network.
+    weights = agent.fresh_weights()
+    self.assertLessEqual(np.abs(weights[0]).max(), np.sqrt(6 / 32))
+    self.assertAllEqual(weights[1], np.zeros(16))
+    agent.reset(weights)
+    self.assertAllClose(agent.model.get_weights()[0], weights[0])
+    for _ in range(40):
+      agent.tick(0, 1, 1, 'learn')
+    self.assertNotAllClose(agent.model.get_weights()[0], weights[0])
 
 
 if __name__ == '__main__':

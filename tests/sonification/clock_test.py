@@ -80,6 +80,40 @@ class ClockTest(absltest.TestCase):
     ck2.add_callback(lambda t: ck2.stop() if t.index == 4 else None)
     self.assertEqual(ck2.run(num_ticks=100), 5)
 
+  def test_stop_and_tempo_are_prompt_at_a_slow_tempo(self):
+    # 10 bpm: a tick every 3 s (60 / 10 * 4 / 8). Control must not wait.
+    fake, ck, ticks = _fake_clock(bpm=10.0)
+    idle = []
+    ck.add_idle_callback(idle.append)
+
+    def sleep(seconds):
+      fake.sleep(seconds)
+      if 100.5 <= fake.now < 100.5 + 1e-9:
+        ck.set_bpm(150.0)  # while waiting for tick 1 (due at 103.0).
+
+    ck._sleep = sleep  # pylint: disable=protected-access
+    ck.run(num_ticks=3)
+    # Tick 1 moves to one 150-bpm period (0.2 s) after tick 0: 100.2, but
+    # that has passed at 100.5, so it is delivered at once; tick 2 at 100.4
+    # is past too (late, not skipped), then the grid continues.
+    self.assertAlmostEqual(ticks[1].time_s, 100.5, places=6)
+    self.assertEqual(ticks[1].bpm, 150.0)
+    self.assertLessEqual(max(fake.sleeps), 0.01 + 1e-12)
+    # Idle callbacks ran between the ticks, with the time left.
+    self.assertGreater(len(idle), 10)
+    self.assertAlmostEqual(idle[0], 3.0, places=6)
+    # stop() from another thread ends a 3 s wait within max_sleep_s.
+    fake2, ck2, ticks2 = _fake_clock(bpm=10.0)
+
+    def sleep2(seconds):
+      fake2.sleep(seconds)
+      if fake2.now >= 100.05:
+        ck2.stop()
+
+    ck2._sleep = sleep2  # pylint: disable=protected-access
+    self.assertEqual(ck2.run(num_ticks=5), 1)
+    self.assertLess(fake2.now, 100.07)
+
   def test_failing_callback_is_counted_not_fatal(self):
     fake, ck, ticks = _fake_clock()
 

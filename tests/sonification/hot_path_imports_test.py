@@ -13,6 +13,9 @@ import sys
 from absl.testing import absltest
 
 # pylint: disable=g-import-not-at-top,unused-import
+from drums import npz_files
+from drums import remote_beat_agent
+from drums import session
 from sonification.audio import carl_voice
 from sonification.audio import engine
 from sonification.audio import engine_sink
@@ -23,14 +26,18 @@ from sonification.carl import carl_memory
 from sonification.carl import carl_policy
 from sonification.carl import carl_remote
 from sonification.carl import carl_session
+from sonification import agent_bridge
 from sonification import clock
 from sonification import drum_live
+from sonification import error_log
+from sonification import jobs
 from sonification import live_session
 from sonification import melody_stream
 from sonification import midi_control
 from sonification import midi_ports
 from sonification import osc_control
 from sonification import pad_input
+from sonification import program_watch
 from sonification import sinks
 from sonification.studio import audio_blocks
 from sonification.studio import engine_sink

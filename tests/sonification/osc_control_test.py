@@ -6,6 +6,7 @@ import socket
 import time
 
 from absl.testing import absltest
+from pythonosc import osc_message
 from pythonosc import osc_message_builder
 from pythonosc import udp_client
 
@@ -36,6 +37,12 @@ VALID = [
     ('/carl/input_at', [2, 0.75], (2, 0.75)),
     ('/carl/save', [], ()),
     ('/carl/load', ['/tmp/c.npz'], ('/tmp/c.npz',)),
+    ('/agent/tick', [1, 0, -1], (1, 0, -1)),
+    ('/agent/hit', ['source'], ('source',)),
+    ('/agent/mode', ['predict'], ('predict',)),
+    ('/agent/reset', [], ()),
+    ('/agent/save', ['/tmp/b'], ('/tmp/b',)),
+    ('/agent/load', ['/tmp/b'], ('/tmp/b',)),
 ]
 
 
@@ -73,8 +80,25 @@ class ValidateTest(absltest.TestCase):
       osc_control.validate('/tempo', (0.0,))
     with self.assertRaisesRegex(ValueError, r'value must be in \[0, 1\]'):
       osc_control.validate('/drums/control', ('mousex', 1.5))
-    with self.assertRaisesRegex(ValueError, 'index must be >= 0'):
+    with self.assertRaisesRegex(ValueError, r'index must be in \[0, 1023\]'):
       osc_control.validate('/carl/input_at', (-1, 0.5))
+    # Finite but absurd values are refused at the edge (issue 12 item 1).
+    with self.assertRaisesRegex(ValueError, r'reward must be in \[-10, 10\]'):
+      osc_control.validate('/carl/reward', (1e30,))
+    with self.assertRaisesRegex(ValueError, r'input 1 must be in'):
+      osc_control.validate('/carl/input', (0.5, 11.0))
+    with self.assertRaisesRegex(ValueError, r'reward scale must be in \(0'):
+      osc_control.validate('/carl/reward_scale', (0.0,))
+    with self.assertRaisesRegex(ValueError, r'noise sigma must be in'):
+      osc_control.validate('/carl/noise', (2.0,))
+    with self.assertRaisesRegex(ValueError, r'bpm must be in \[10, 1000\]'):
+      osc_control.validate('/tempo', (1.0,))
+    with self.assertRaisesRegex(ValueError, 'source hits must be 0 or 1'):
+      osc_control.validate('/agent/tick', (2, 1))
+    with self.assertRaisesRegex(ValueError, 'at most 4096'):
+      osc_control.validate('/drums/save', ('x' * 5000,))
+    with self.assertRaisesRegex(TypeError, 'expected a finite number'):
+      osc_control.validate('/carl/reward', (10**400,))
     with self.assertRaisesRegex(KeyError, 'unknown OSC address'):
       osc_control.validate('/nope', ())
 
@@ -96,7 +120,8 @@ class ServerTest(absltest.TestCase):
     got = []
     while not self.server.commands.empty():
       got.append(self.server.commands.get_nowait())
-    self.assertEqual(got, [osc_control.Command(a[1:], want)
+    sender = ('127.0.0.1', self.client._sock.getsockname()[1])  # pylint: disable=protected-access
+    self.assertEqual(got, [osc_control.Command(a[1:], want, sender)
                            for a, _, want in VALID])
     # The router runs them by name; an unregistered one is counted.
     seen = []
@@ -162,9 +187,49 @@ class ServerTest(absltest.TestCase):
       raise RuntimeError('bad')
 
     router = osc_control.CommandRouter({'stop': boom})
-    with self.assertLogs(level='ERROR'):
-      router.dispatch(osc_control.Command('stop'))
-    self.assertEqual(router.stats['failed'], 1)
+    replies = []
+    with self.assertLogs(level='WARNING') as logs:
+      for _ in range(100):
+        router.dispatch(osc_control.Command('stop', (), ('h', 1)),
+                        lambda *a: replies.append(a))
+    self.assertEqual(router.stats['failed'], 100)
+    # One line for a burst of one kind (rate-limited), no traceback.
+    self.assertLen(logs.output, 1)
+    self.assertNotIn('Traceback', logs.output[0])
+    self.assertEqual(router.errors.summary(), {'command/stop': 100})
+    self.assertEqual(replies[0], (('h', 1), '/stop: RuntimeError: bad'))
+    self.assertLen(replies, 100)
+
+  def test_errors_are_replied_to_the_sender(self):
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    self.addCleanup(listener.close)
+    listener.bind(('127.0.0.1', 0))
+    listener.settimeout(5.0)
+    builder = osc_message_builder.OscMessageBuilder('/carl/reward')
+    builder.add_arg(1e30)
+    listener.sendto(builder.build().dgram, ('127.0.0.1', self.server.port))
+    data, _ = listener.recvfrom(65536)
+    message = osc_message.OscMessage(data)
+    self.assertEqual(message.address, '/error')
+    self.assertIn('reward must be in [-10, 10]', message.params[0])
+    self.assertTrue(self.server.commands.empty())
+
+  def test_budgeted_drain_leaves_the_rest_for_the_next_tick(self):
+    now = [0.0]
+
+    def slow(*unused):
+      now[0] += 0.001  # each command "takes" 1 ms on the fake clock.
+
+    router = osc_control.CommandRouter({'drums/reset': slow})
+    q = queue.Queue()
+    for _ in range(10):
+      q.put(osc_control.Command('drums/reset'))
+    # Budget 2.5 ms: commands at t=0, 1, 2 ms run; at 3 ms the budget is
+    # spent, so 7 wait.
+    self.assertEqual(router.drain(q, budget_s=0.0025, time_fn=lambda: now[0]),
+                     3)
+    self.assertEqual(q.qsize(), 7)
+    self.assertEqual(router.stats['deferred'], 1)
 
 
 if __name__ == '__main__':

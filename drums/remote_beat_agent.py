@@ -1,0 +1,167 @@
+"""A beat agent in a child process: the live clock's process never runs TF.
+
+Building, tracing and first-running a BeatAgent's graphs on a worker
+*thread* still made the clock thread's ticks up to 260 ms late (TF holds the
+GIL for long stretches while it builds and optimises graphs; measured with
+``live --program=learn_snare.gos --bpm=600``), and importing TF there cost
+more. :class:`RemoteBeatAgent` has the interface the drum session uses
+(``tick``, ``reset``, ``fresh_weights``, ``state_dict``,
+``check_state_dict``, ``load_state_dict``, ``warm_up``) and forwards each call
+over a pipe to a ``spawn``-ed child that owns the TF
+:class:`drums.beat_agent.BeatAgent`, built and warmed up there before the
+constructor returns. The caller blocks in ``recv`` (GIL released) while the
+child works, so a tick costs the child's step (~2-3 ms) plus ~0.2 ms of pipe.
+
+Construct it off the clock thread (seconds: the child imports TF); a live
+session does so on its BackgroundJobs worker. One child per instrument.
+"""
+
+import collections
+import dataclasses
+import multiprocessing
+import os
+import threading
+from typing import Dict
+
+from drums import beat_agent_hparams
+
+TickResult = collections.namedtuple('TickResult',
+                                    ['action', 'reward', 'loss', 'q_values'])
+TickResult.__doc__ = 'As drums.beat_agent.TickResult (no TF import here).'
+
+
+def _serve(conn, fields: dict, tf_threads: int) -> None:
+  """Child process: builds and warms up the agent, answers requests."""
+  try:  # Not at the real-time priority of the thread that spawned us.
+    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+  except (AttributeError, OSError):
+    pass
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if tf_threads:
+    tf.config.threading.set_intra_op_parallelism_threads(tf_threads)
+    tf.config.threading.set_inter_op_parallelism_threads(tf_threads)
+  from drums import beat_agent  # pylint: disable=g-import-not-at-top
+  try:
+    agent = beat_agent.BeatAgent(beat_agent_hparams.BeatAgentHParams(**fields))
+    agent.warm_up()
+  except Exception as e:  # pylint: disable=broad-except
+    conn.send((False, f'{type(e).__name__}: {e}'))
+    return
+  conn.send((True, 'ready'))
+  while True:
+    try:
+      request = conn.recv()
+    except EOFError:
+      return
+    if request is None:
+      return
+    method, args = request
+    try:
+      result = getattr(agent, method)(*args)
+      if method == 'tick':
+        result = tuple(result)
+      conn.send((True, result))
+    except Exception as e:  # pylint: disable=broad-except
+      conn.send((False, (type(e).__name__, str(e))))
+
+
+_ERRORS = {'ValueError': ValueError, 'FloatingPointError': FloatingPointError,
+           'KeyError': KeyError}
+
+
+class RemoteBeatAgent:
+  """A BeatAgent living in a child process.
+
+  Args:
+    hparams: the agent's hyperparameters.
+    tf_threads: TF threads in the child (1 leaves the other core of a
+      2-core machine to the clock; 0 = TF's default).
+    start_timeout_s: seconds to wait for the child to import TF, build and
+      warm up.
+
+  Raises:
+    RuntimeError: if the child does not start in time or dies.
+  """
+
+  def __init__(self, hparams: beat_agent_hparams.BeatAgentHParams,
+               tf_threads: int = 1, start_timeout_s: float = 180.0):
+    self.hparams = hparams
+    ctx = multiprocessing.get_context('spawn')
+    self._conn, child = ctx.Pipe()
+    self._process = ctx.Process(
+        target=_serve, name='beat-agent',
+        args=(child, dataclasses.asdict(hparams), tf_threads), daemon=True)
+    self._process.start()
+    child.close()
+    self._lock = threading.Lock()
+    if not self._conn.poll(start_timeout_s):
+      self.close()
+      raise RuntimeError(f'beat agent process did not start within '
+                         f'{start_timeout_s} s')
+    ok, message = self._conn.recv()
+    if not ok:
+      self.close()
+      raise RuntimeError(f'beat agent process failed to build: {message}')
+
+  def _call(self, method: str, *args):
+    with self._lock:
+      try:
+        self._conn.send((method, args))
+        ok, result = self._conn.recv()
+      except (EOFError, OSError) as e:
+        raise RuntimeError(f'beat agent process is gone ({e}); exit code '
+                           f'{self._process.exitcode}') from e
+    if not ok:
+      kind, message = result
+      raise _ERRORS.get(kind, RuntimeError)(f'{message} (in the beat agent '
+                                            f'process: {kind})')
+    return result
+
+  def tick(self, tick: int, source_hit, target_hit=None,
+           mode: str = 'learn') -> TickResult:
+    return TickResult(*self._call('tick', int(tick), source_hit, target_hit,
+                                  mode))
+
+  def warm_up(self) -> None:
+    """Nothing to do: the child warmed up before the constructor returned."""
+
+  def reset(self, weights=None) -> None:
+    self._call('reset', weights)
+
+  def fresh_weights(self) -> list:
+    return self._call('fresh_weights')
+
+  def state_dict(self) -> Dict:
+    return self._call('state_dict')
+
+  def check_state_dict(self, arrays: Dict) -> None:
+    self._call('check_state_dict', arrays)
+
+  def load_state_dict(self, arrays: Dict) -> None:
+    self._call('load_state_dict', arrays)
+
+  def close(self) -> None:
+    """Stops the child process (idempotent)."""
+    if self._process.is_alive():
+      try:
+        with self._lock:
+          self._conn.send(None)
+      except (OSError, BrokenPipeError):
+        pass
+      self._process.join(5.0)
+      if self._process.is_alive():
+        self._process.terminate()
+        self._process.join(5.0)
+    self._conn.close()
+
+
+def remote_agent_factory(hparams: beat_agent_hparams.BeatAgentHParams):
+  """A DrumSession agent_factory building one RemoteBeatAgent per
+  instrument (seeded as drums.session.default_agent_factory)."""
+  from drums import language  # pylint: disable=g-import-not-at-top
+
+  def make(instrument: str) -> RemoteBeatAgent:
+    seed = hparams.seed + language.DRUM_INSTRUMENTS.index(instrument)
+    return RemoteBeatAgent(dataclasses.replace(hparams, seed=seed))
+
+  return make
