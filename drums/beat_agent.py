@@ -23,8 +23,6 @@ I/O except :meth:`save` / :meth:`load` (one .npz, written atomically).
 
 import collections
 import json
-import os
-import tempfile
 from typing import Dict, Optional
 
 import numpy as np
@@ -33,7 +31,7 @@ import tensorflow as tf
 from drums import beat_agent_hparams
 from drums import beat_memory
 from drums import beat_state
-from rl_tuner import file_errors
+from drums import npz_files
 from rl_tuner.algorithms import value_losses
 
 BeatAgentHParams = beat_agent_hparams.BeatAgentHParams
@@ -412,47 +410,8 @@ class BeatAgent:
 
   def save(self, path: str) -> str:
     """Saves model and replay memory to one .npz, atomically; the path."""
-    return save_arrays(path, self.state_dict())
+    return npz_files.save_npz(path, self.state_dict())
 
   def load(self, path: str) -> None:
     """Loads what :meth:`save` wrote (see :meth:`load_state_dict`)."""
-    self.load_state_dict(load_arrays(path))
-
-
-def save_arrays(path: str, arrays: Dict[str, np.ndarray]) -> str:
-  """Writes arrays to ``path`` (.npz added if missing) via a temp file."""
-  if not path.endswith('.npz'):
-    path += '.npz'
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(suffix='.npz', dir=directory)
-  os.chmod(tmp, 0o644)  # mkstemp makes 0600.
-  try:
-    with os.fdopen(fd, 'wb') as f:
-      np.savez(f, **arrays)
-    os.replace(tmp, path)
-  except BaseException:
-    if os.path.exists(tmp):
-      os.remove(tmp)
-    raise
-  return path
-
-
-def load_arrays(path: str) -> Dict[str, np.ndarray]:
-  """Reads an .npz written by :func:`save_arrays`.
-
-  Raises:
-    FileNotFoundError: naming the path.
-    file_errors.CorruptFileError: (a ValueError) naming the path if it is not
-      a readable .npz.
-  """
-  if not os.path.exists(path) and os.path.exists(path + '.npz'):
-    path += '.npz'
-  if not os.path.exists(path):
-    raise FileNotFoundError(f'no saved beat agent at {path}')
-  try:
-    with np.load(path, allow_pickle=False) as data:
-      return {name: data[name] for name in data.files}
-  except Exception as e:  # pylint: disable=broad-except
-    raise file_errors.CorruptFileError(
-        path, f'not a saved beat agent ({file_errors.describe(e)})') from e
+    self.load_state_dict(npz_files.load_npz(path))

@@ -3,8 +3,8 @@
 The live runtime reads and writes saved drum sessions on a worker thread of
 the clock's process, which must never import TensorFlow (importing it on a
 thread held the GIL long enough to make ticks 480 ms late in
-tests/sonification/flood_test.py). drums.beat_agent keeps its own
-save/load for a single agent.
+tests/sonification/flood_test.py). drums.beat_agent saves and loads a
+single agent through the same two functions.
 """
 
 import os

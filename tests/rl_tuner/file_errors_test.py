@@ -11,7 +11,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from drums import beat_agent
+from drums import npz_files
 from drums import session as session_lib
 from rl_tuner import file_errors
 from rl_tuner.note_rnn import note_rnn_loader
@@ -80,13 +80,13 @@ class FileErrorsTest(tf.test.TestCase):
     directory = self.create_tempdir().full_path
     path = os.path.join(directory, 'agents.npz')
     for how in ('empty', 'text', 'truncated'):
-      beat_agent.save_arrays(path, {'a': np.arange(1000)})
+      npz_files.save_npz(path, {'a': np.arange(1000)})
       _damage(path, how)
       with self.assertRaises(file_errors.CorruptFileError, msg=how) as cm:
-        beat_agent.load_arrays(path)
+        npz_files.load_npz(path)
       self.assertEqual(cm.exception.path, path)
     # A readable .npz that is not a saved session.
-    beat_agent.save_arrays(path, {'a': np.arange(3)})
+    npz_files.save_npz(path, {'a': np.arange(3)})
     session = session_lib.DrumSession('kick;')
     with self.assertRaisesRegex(file_errors.CorruptFileError,
                                 'agents.npz: not a saved drum session'):
