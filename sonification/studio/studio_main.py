@@ -203,6 +203,8 @@ def main(argv):
       j = carl_clock.jitter.summary()
       print(f"CARL at {FLAGS.carl_rate} Hz: lateness p99 {j['p99_ms']:.3f} ms"
             f"  max {j['max_ms']:.3f} ms")
+    print('TensorFlow in the clock process: '
+          f"{'yes' if 'tensorflow' in sys.modules else 'no'}")
 
 
 if __name__ == '__main__':
