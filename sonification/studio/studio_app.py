@@ -141,7 +141,12 @@ class StudioApp:
     if self.runtime.set_tempo is not None:
       self.runtime.set_tempo(float(session.bpm))
     self.drums.attach_runtime(self.runtime)  # builds what it still lacks.
-    self.runtime.jobs.submit('drums/close', old.session.close)
+    # The old session's agents are closed off the clock once every job
+    # submitted before now has committed (the worker and the commits keep
+    # submission order), so an agent still being built for it is closed too.
+    jobs = self.runtime.jobs
+    jobs.submit('drums/retire', lambda: None,
+                lambda _: jobs.submit('drums/close', old.session.close))
 
   @property
   def building(self) -> bool:

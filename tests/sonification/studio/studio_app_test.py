@@ -33,6 +33,9 @@ class FakeAgent:
   def reset(self):
     self.resets += 1
 
+  def close(self):
+    self.closed = True
+
 
 class FakeCarl:
   """Counts steps and rewards (the CarlSession interface the app uses)."""
@@ -64,11 +67,14 @@ class CountingSink(sinks.Sink):
     self.notes.append(pitch)
 
 
-def factory_fn(built):
+def factory_fn(built, agents=None):
   def factory(hparams):
     def make(instrument):
       built.append((instrument, hparams))
-      return FakeAgent(hparams)
+      agent = FakeAgent(hparams)
+      if agents is not None:
+        agents.append(agent)
+      return agent
     return make
   return factory
 
@@ -81,8 +87,10 @@ class StudioAppTest(absltest.TestCase):
 
   def make(self, program='source kick*2; learn snare*2;'):
     self.built, self.bpms, self.sink = [], [], CountingSink()
+    self.agents = []
     app = studio_app.StudioApp(program, self.sink,
-                               agent_factory_fn=factory_fn(self.built))
+                               agent_factory_fn=factory_fn(self.built,
+                                                           self.agents))
     self.jobs = jobs.BackgroundJobs(threaded=False)
     self.errors = []
     router = osc_control.CommandRouter()
@@ -174,6 +182,10 @@ class StudioAppTest(absltest.TestCase):
     self.assertEqual(app.snapshot()['hparams']['epsilon'], 0.2)
     self.assertEqual(app.drums.session.modes, {'snare': 'predict'})
     self.assertIn('snare', app.drums.session.agents)
+    self.boundary()  # the old session's agent is closed off the clock.
+    old_agents = [a for a in self.agents if a.hparams.structure != (16, 4)]
+    self.assertEqual([getattr(a, 'closed', False) for a in old_agents],
+                     [True])
     with self.assertRaisesRegex(ValueError, 'epsilon'):
       app.set_hparams('epsilon=3')
 
