@@ -92,6 +92,8 @@ class DrumLiveApp:
     self._last_time_s = 0.0
     self._losses: Dict[str, list] = {}  # instrument -> this bar's losses.
     self.runtime = None
+    self.program_text = None  # the text of the last program switched to.
+    self.on_program = None  # on_program(prepared) after a switch (clock).
     self._building = set()  # instruments whose agent the worker builds.
     if warm_up and getattr(session, 'warm_up', None):
       session.warm_up()
@@ -128,14 +130,19 @@ class DrumLiveApp:
     """Parses off the clock; switches (and sets the tempo) at a tick."""
     self.runtime.jobs.submit(
         'drums/program', lambda: self.session.prepare_program(text),
-        self._switch_program, self.runtime.error_reply())
+        lambda prepared: self._switch_program(prepared, text),
+        self.runtime.error_reply())
 
-  def _switch_program(self, prepared) -> None:
+  def _switch_program(self, prepared, text=None) -> None:
+    if text is not None:
+      self.program_text = text
     old_bpm = self.session.program.bpm
     self.session.apply_program(prepared)
     if prepared.program.bpm != old_bpm and self.runtime.set_tempo:
       self.runtime.set_tempo(prepared.program.bpm)
     self._build_missing()
+    if self.on_program is not None:
+      self.on_program(prepared)
 
   def reset(self) -> None:
     """Fresh weights made off the clock, assigned at a tick."""
@@ -154,6 +161,11 @@ class DrumLiveApp:
     self.runtime.jobs.submit(
         'drums/load', lambda: self.session.prepare_load(path),
         self.session.apply_load, self.runtime.error_reply())
+
+  @property
+  def building(self) -> bool:
+    """True while the worker builds an agent this program needs."""
+    return bool(self._building)
 
   def recent_ticks(self, count: int = 8) -> list:
     """The last ``count`` ticks for a live pattern view (the studio): dicts

@@ -194,6 +194,18 @@ class EngineSink(sinks_lib.Sink):
     self._ensure('carl', 'carl', mapping=mapping)
     self.engine.set_carl('carl', values, frame=self._frame(time_s))
 
+  def all_off(self) -> None:
+    """Silence now (the studio's hush): removes every track this sink set
+    up, so ringing hits, held notes and CARL's voice stop; the next program
+    (``drum_program``) or event sets them up again."""
+    frame = None if self.realtime else self.engine.frame
+    for i in range(self._statements):
+      self.engine.remove_track(program_tracks.statement_track(i), frame=frame)
+    for track in self._tracks:
+      self.engine.remove_track(track, frame=frame)
+    self._statements = 0
+    self._tracks = set()
+
   # ----------------------------------------------------------------- close --
 
   def close(self):

@@ -1,16 +1,19 @@
-"""The studio's live app: a drum session and CARL on one clock.
+"""The studio's live app: a drum session and CARL, each on its own clock.
 
 :class:`StudioApp` is a ``LiveSession`` app (sonification/live_session.py:
-``on_tick``, ``handlers``, ``close``) that runs a drum program
-(sonification/drum_live.py) and, optionally, a CARL session
-(sonification/carl/carl_session.py) on the same clock. Every verb arrives as
-an osc_control.Command drained by the clock thread, so the studio page, OSC
-and MIDI drive the session the same way.
+``on_tick``, ``handlers``, ``attach_runtime``, ``close``) around a
+sonification.drum_live.DrumLiveApp, plus an optional CARL session
+(sonification/carl/carl_session.py) that runs at its own control rate
+(:meth:`carl_tick`, driven by a second clock; issue 11 item 4). Every verb
+arrives as an osc_control.Command drained by the clock thread, so the studio
+page, OSC and MIDI drive the session the same way.
 
-Agents are never built on the clock thread: a program that needs a new beat
-agent, new meta-parameters (``drums/hparams``) and a session import build
-and warm up the agents in a worker thread; the clock keeps playing the old
-program meanwhile, and the result is swapped in at the next tick boundary.
+No agent is built, reset, loaded or imported on the clock thread, and no
+TensorFlow is imported in the clock's process: everything slow goes through
+the live runtime (sonification/jobs.py BackgroundJobs; the default agents are
+drums/remote_beat_agent.py child processes) and is swapped in at a tick
+boundary, exactly as ``live --program`` does (DrumLiveApp's own verbs are
+reused). Until an agent is ready its instrument plays as written.
 
 After each tick the clock thread publishes a snapshot (:meth:`snapshot`):
 the bar's source, target and predicted hits per tick, the playing tick, the
@@ -19,20 +22,20 @@ web server reads it from another thread; a snapshot is never mutated after
 it is published.
 
 Verbs beyond drum_live's and CARL's: ``hush`` (stop all sound until the next
-program), ``drums/hparams`` (meta-parameters "a=1,b=2"; resets the agents),
-``studio/export PATH`` and ``studio/import PATH`` (a whole session as JSON,
-sonification/studio/studio_store.py).
+program), ``drums/hparams`` (meta-parameters "a=1,b=2"; a fresh session with
+new agents, built off the clock), ``studio/export PATH`` and
+``studio/import PATH`` (a whole session as JSON,
+sonification/studio/studio_store.py; written and read off the clock).
 """
 
 import collections
-import logging
 import os
+import queue
 import tempfile
 import threading
 from typing import Callable, Dict, Optional
 
 from drums import beat_agent_hparams
-from drums import language
 from drums import session as session_lib
 from sonification import drum_live
 from sonification.studio import studio_store
@@ -40,22 +43,32 @@ from sonification.studio import studio_store
 LOSS_BARS = 64  # bars of loss history kept for the plot.
 AgentFactoryFn = Callable[[beat_agent_hparams.BeatAgentHParams],
                           Callable[[str], object]]
+_DRUM_VERBS = ('drums/mode', 'drums/program', 'drums/reset', 'drums/save',
+               'drums/load', 'drums/control')
+
+
+def remote_factory_fn(hparams: beat_agent_hparams.BeatAgentHParams):
+  """hparams -> (instrument -> RemoteBeatAgent): agents in child processes
+  (drums/remote_beat_agent.py), so the clock's process never imports TF."""
+  from drums import remote_beat_agent  # pylint: disable=g-import-not-at-top
+  return remote_beat_agent.remote_agent_factory(hparams)
 
 
 class StudioApp:
-  """A drum program and an optional CARL session on one clock.
+  """A drum program and an optional CARL session for the studio.
+
+  Call :meth:`attach_runtime` (LiveSession does) before any verb: the
+  agents of the first program are built by the runtime's worker then.
 
   Args:
     program_text: the first program (Rubber Gosling language).
     sink: where notes, programs and CCs go (a sinks.Sink).
-    carl: a started carl_session.CarlSession, or None.
+    carl: a started carl_session.CarlSession, or None. It is stepped by
+      :meth:`carl_tick` (its own clock), never by the drum clock.
     hparams: the beat agents' meta-parameters.
     agent_factory_fn: hparams -> (instrument -> agent); default
-      drums.session.default_agent_factory (TF BeatAgents). Tests pass fakes.
-    set_bpm: called with a program's bpm when it is applied (the clock's
-      set_bpm), or None.
-    background: build agents in a worker thread (False: at once, for
-      deterministic tests).
+      :func:`remote_factory_fn` (TF agents in child processes). Tests pass
+      fakes.
 
   Raises:
     language.ParseError: if program_text does not parse.
@@ -64,23 +77,19 @@ class StudioApp:
   def __init__(self, program_text: str, sink, carl=None,
                hparams: beat_agent_hparams.BeatAgentHParams = (
                    beat_agent_hparams.BeatAgentHParams()),
-               agent_factory_fn: Optional[AgentFactoryFn] = None,
-               set_bpm: Optional[Callable[[float], None]] = None,
-               background: bool = True):
+               agent_factory_fn: Optional[AgentFactoryFn] = None):
     self.sink = sink
     self.carl = carl
-    self.set_bpm = set_bpm
-    self._factory_fn = agent_factory_fn or session_lib.default_agent_factory
-    self._background = background
-    self._lock = threading.Lock()  # guards _pending and _generation.
-    self._pending = None  # a callable run by the clock thread at a tick.
-    self._generation = 0
-    self._building = 0
-    self.build_errors = []
+    self.runtime = None
+    self._factory_fn = agent_factory_fn or remote_factory_fn
+    self._carl_calls = queue.SimpleQueue()  # (function, args) for CARL.
+    self._carl_clock = None
+    self._carl_thread = None
     self.hushed = False
+    self.build_errors = collections.deque(maxlen=3)  # failed slow jobs.
     self.program_text = program_text
     self.hparams = hparams
-    self.drums = self._make_drums(program_text, hparams)
+    self.drums = self._make_drums(self._make_session(program_text, hparams))
     self._loss_history: Dict[str, collections.deque] = {}
     self._bar_losses: Dict[str, list] = {}
     self._bar = None
@@ -89,113 +98,73 @@ class StudioApp:
 
   # ----------------------------------------------------------- building --
 
-  def _make_drums(self, program, hparams) -> drum_live.DrumLiveApp:
-    """A warmed-up DrumLiveApp (builds agents: call off the clock thread)."""
-    session = drum_live.make_drum_session(
-        program, hparams=hparams, agent_factory=self._factory_fn(hparams))
-    return drum_live.DrumLiveApp(session, self.sink, session.ticks_per_bar)
+  def _make_session(self, program_text, hparams):
+    """A drum session without agents (fast: parse and schedule)."""
+    return drum_live.make_drum_session(
+        program_text, hparams=hparams, build_agents=False,
+        agent_factory=self._factory_fn(hparams))
 
-  def _build(self, work: Callable[[], Callable[[], None]]) -> None:
-    """Runs ``work`` (off the clock) and swaps its result in at a tick.
+  def _make_drums(self, session) -> drum_live.DrumLiveApp:
+    drums = drum_live.DrumLiveApp(session, self.sink, session.ticks_per_bar,
+                                  warm_up=False)
+    drums.on_program = self._programmed
+    return drums
 
-    ``work()`` returns the install function the clock thread calls; a later
-    build supersedes an earlier one that has not been installed.
-    """
-    with self._lock:
-      self._generation += 1
-      generation = self._generation
-      self._building += 1
+  def attach_runtime(self, runtime) -> None:
+    """Slow verbs go to ``runtime.jobs`` (sonification.live_session.Runtime);
+    the first program's agents start building now."""
+    self.runtime = runtime
+    report = runtime.errors.report
 
-    def run():
-      try:
-        install = work()
-      except Exception as e:  # pylint: disable=broad-except
-        logging.exception('studio: building agents failed')
-        self.build_errors.append(str(e))
-        install = None
-      with self._lock:
-        self._building -= 1
-        if install is not None and generation == self._generation:
-          self._pending = install
+    def report_and_keep(kind: str, message: str) -> bool:
+      if kind.startswith('job/'):  # failed builds, loads, imports: shown.
+        self.build_errors.append(message)
+      return report(kind, message)
 
-    if self._background:
-      threading.Thread(target=run, name='studio-build', daemon=True).start()
-    else:
-      run()
-      self._install_pending()
+    runtime.errors.report = report_and_keep
+    self.drums.attach_runtime(runtime)
 
-  def _cancel_builds(self) -> None:
-    with self._lock:
-      self._generation += 1
-      self._pending = None
+  def _programmed(self, prepared) -> None:
+    """DrumLiveApp switched to a new program (clock thread)."""
+    del prepared
+    self.hushed = False
+    self.program_text = self.drums.program_text
 
-  def _install_pending(self) -> None:
-    with self._lock:
-      install, self._pending = self._pending, None
-    if install is not None:
-      install()
-
-  def _swap_drums(self, new_drums, program_text, hparams) -> None:
-    self.drums.notes.all_off()
-    self.drums = new_drums
-    self.program_text = program_text
+  def _swap_drums(self, session, hparams) -> None:
+    """Clock thread: a new session (agents built or to be built) replaces
+    the old one, whose agents are closed off the clock."""
+    old = self.drums
+    old.notes.all_off()
+    self.drums = self._make_drums(session)
     self.hparams = hparams
     self._pattern = self._empty_pattern()
-    self._apply_bpm(new_drums.session.bpm)
-
-  def _apply_bpm(self, bpm: float) -> None:
-    if self.set_bpm is not None:
-      self.set_bpm(float(bpm))
+    if self.runtime.set_tempo is not None:
+      self.runtime.set_tempo(float(session.bpm))
+    self.drums.attach_runtime(self.runtime)  # builds what it still lacks.
+    # The old session's agents are closed off the clock once every job
+    # submitted before now has committed (the worker and the commits keep
+    # submission order), so an agent still being built for it is closed too.
+    jobs = self.runtime.jobs
+    jobs.submit('drums/retire', lambda: None,
+                lambda _: jobs.submit('drums/close', old.session.close))
 
   @property
   def building(self) -> bool:
     """True while agents are being built in the background."""
-    return self._building > 0
+    return self.drums.building
 
   # -------------------------------------------------------------- verbs --
 
   def set_program(self, text: str) -> None:
-    """Runs a new program; agents it lacks are built off the clock first.
-
-    Ends a hush. The written part of the old program plays until the new
-    agents are ready. The program's bpm becomes the clock's tempo.
-
-    Raises:
-      language.ParseError: the old program keeps playing.
-    """
-    program = language.parse(text)
-    self.hushed = False
-    session = self.drums.session
-    missing = sorted({s.instrument for s in program.drums()
-                      if s.role in session_lib.AGENT_ROLES} -
-                     set(session.agents))
-    if not missing:
-      self._cancel_builds()  # a slower, older program must not land later.
-      session.set_program(program)
-      self.program_text = text
-      self._apply_bpm(program.bpm)
-      return
-    factory = self._factory_fn(self.hparams)
-
-    def work():
-      agents = {}
-      for instrument in missing:
-        agents[instrument] = factory(instrument)
-        if hasattr(agents[instrument], 'warm_up'):
-          agents[instrument].warm_up()
-
-      def install():
-        for instrument, agent in agents.items():
-          session.agents.setdefault(instrument, agent)
-        session.set_program(program)
-        self.program_text = text
-        self._apply_bpm(program.bpm)
-      return install
-
-    self._build(work)
+    """Runs a new program (DrumLiveApp.set_program: parsed off the clock,
+    switched at a tick; agents it lacks built off the clock while their
+    instruments play as written). Ends a hush at the switch. A parse error
+    goes to the sender; the old program keeps playing."""
+    self.drums.set_program(text)
 
   def set_hparams(self, overrides: str) -> None:
-    """New meta-parameters ("a=1,b=2" over the defaults); fresh agents.
+    """New meta-parameters ("a=1,b=2" over the defaults): a fresh session
+    and agents (built off the clock), modes kept.
 
     Raises:
       ValueError: naming a bad field or value.
@@ -207,12 +176,13 @@ class StudioApp:
     text = self.program_text
     modes = self.drums.session.modes
 
-    def work():
-      new_drums = self._make_drums(text, hparams)
-      return lambda: (self._swap_drums(new_drums, text, hparams),
-                      _restore_modes(new_drums.session, modes))
+    def commit(session):
+      _restore_modes(session, modes)
+      self._swap_drums(session, hparams)
 
-    self._build(work)
+    self.runtime.jobs.submit(
+        'drums/hparams', lambda: self._make_session(text, hparams), commit,
+        self.runtime.error_reply())
 
   def hush(self) -> None:
     """Stops all sound (notes off, drums and CARL silent) until a program."""
@@ -220,51 +190,64 @@ class StudioApp:
     self.drums.notes.all_off()
     for sink in getattr(self.sink, 'sinks', [self.sink]):
       all_off = getattr(sink, 'all_off', None)
-      if all_off is not None:  # the audio engine: ringing sounds stop too.
+      if all_off is not None:  # an audio engine: ringing sounds stop too.
         all_off()
 
-  def export_session(self, path: str) -> str:
-    """Writes the whole session (program, settings, agents) as JSON."""
-    with tempfile.TemporaryDirectory() as tmp:
-      agents_path = None
-      if self.drums.session.agents:
-        agents_path = self.drums.session.save(os.path.join(tmp, 'agents'))
-      return studio_store.write_session(
-          path, self.program_text, self.settings(), agents_path)
-
-  def import_session(self, path: str) -> None:
-    """Loads a session written by :meth:`export_session` (off the clock).
-
-    Raises:
-      studio_store.SessionError: on a malformed file (nothing changes).
-    """
-    data = studio_store.read_session(path)
-    text = data['program']
-    language.parse(text)  # a ParseError names line and column.
-    settings = data['settings']
-    hparams = beat_agent_hparams.parse_hparams(
-        studio_store.hparams_overrides(settings['hparams']))
+  def export_session(self, path: str) -> None:
+    """Writes the whole session (program, settings, agents) as JSON: the
+    agents' arrays are taken now (~1 ms per agent), the file is written off
+    the clock."""
+    arrays = self.drums.session.snapshot() if self.drums.session.agents \
+        else None
+    text, settings = self.program_text, self.settings()
 
     def work():
-      new_drums = self._make_drums(text, hparams)
+      with tempfile.TemporaryDirectory() as tmp:
+        agents_path = None
+        if arrays:
+          agents_path = session_lib.write_snapshot(
+              os.path.join(tmp, 'agents.npz'), arrays)
+        return studio_store.write_session(path, text, settings, agents_path)
+
+    self.runtime.jobs.submit('studio/export', work, None,
+                             self.runtime.error_reply())
+
+  def import_session(self, path: str) -> None:
+    """Loads a session written by :meth:`export_session`: read, built and
+    loaded off the clock, swapped in at a tick. A malformed file
+    (studio_store.SessionError) goes to the sender; nothing changes."""
+
+    def work():
+      data = studio_store.read_session(path)
+      settings = data['settings']
+      hparams = beat_agent_hparams.parse_hparams(
+          studio_store.hparams_overrides(settings['hparams']))
+      session = self._make_session(data['program'], hparams)
       with tempfile.TemporaryDirectory() as tmp:
         agents_path = studio_store.extract_agents(data, tmp)
         if agents_path:
-          new_drums.session.load(agents_path)
+          session.load(agents_path)  # builds (child processes) and loads.
+      return data, hparams, session
 
-      def install():
-        self._swap_drums(new_drums, text, hparams)
-        self.hushed = False
-        _restore_modes(new_drums.session, settings.get('modes', {}))
-        self._apply_bpm(settings.get('bpm', new_drums.session.bpm))
-        carl = settings.get('carl')
-        if self.carl is not None and carl:
-          self.carl.set_reward_scale(carl['reward_scale'])
-          self.carl.set_optimise_every(carl['optimise_every'])
-          self.carl.set_noise(carl['noise'])
-      return install
+    def commit(result):
+      data, hparams, session = result
+      settings = data['settings']
+      _restore_modes(session, settings.get('modes', {}))
+      self._swap_drums(session, hparams)
+      self.program_text = data['program']
+      self.hushed = False
+      if self.runtime.set_tempo is not None:
+        self.runtime.set_tempo(float(settings.get('bpm', session.bpm)))
+      carl = settings.get('carl')
+      if self.carl is not None and carl:
+        self._carl_calls.put((self.carl.set_reward_scale,
+                              (carl['reward_scale'],)))
+        self._carl_calls.put((self.carl.set_optimise_every,
+                              (carl['optimise_every'],)))
+        self._carl_calls.put((self.carl.set_noise, (carl['noise'],)))
 
-    self._build(work)
+    self.runtime.jobs.submit('studio/import', work, commit,
+                             self.runtime.error_reply())
 
   def settings(self) -> dict:
     """Tempo, meta-parameters, modes and CARL's settings (JSON-able)."""
@@ -278,34 +261,49 @@ class StudioApp:
                 modes=self.drums.session.modes, carl=carl)
 
   def handlers(self) -> Dict[str, Callable]:
-    """Command name -> function (osc_control.ADDRESS_TABLE names)."""
-    verbs = {
-        'drums/mode': lambda i, m: self.drums.session.set_mode(i, m),
+    """Command name -> function (osc_control.ADDRESS_TABLE names). The drum
+    verbs are the current DrumLiveApp's (it is replaced by hparams and
+    import); CARL's run on CARL's clock thread (:meth:`carl_tick`)."""
+    verbs = {name: (lambda *args, name=name:
+                    self.drums.handlers()[name](*args))
+             for name in _DRUM_VERBS}
+    verbs.update({
         'drums/program': self.set_program,
-        'drums/reset': lambda: self.drums.session.reset(),
-        'drums/save': lambda path: self.drums.session.save(path),
-        'drums/load': lambda path: self.drums.session.load(path),
-        'drums/control': lambda n, v: self.drums.session.set_control(n, v),
         'drums/hparams': self.set_hparams,
         'hush': self.hush,
         'studio/export': self.export_session,
         'studio/import': self.import_session,
-    }
+    })
     if self.carl is not None:
-      verbs.update(self.carl.handlers())
+      for name, function in self.carl.handlers().items():
+        verbs[name] = (lambda *args, function=function:
+                       self._carl_calls.put((function, args)))
     return verbs
 
-  # ------------------------------------------------------------- clock --
+  # ------------------------------------------------------------- clocks --
+
+  def carl_tick(self, tick) -> None:
+    """One tick of CARL's own clock (its control rate): its queued verbs,
+    then a step unless hushed."""
+    while True:
+      try:
+        function, args = self._carl_calls.get_nowait()
+      except queue.Empty:
+        break
+      try:
+        function(*args)
+      except (TypeError, ValueError) as e:
+        if self.runtime is not None:
+          self.runtime.errors.report('carl/command', f'{e}')
+    if not self.hushed:
+      self.carl.on_tick(tick)
 
   def on_tick(self, tick) -> None:
-    """One clock tick: swap in built agents, play, publish a snapshot."""
-    self._install_pending()
+    """One drum clock tick: play, publish a snapshot."""
     record = None
     if not self.hushed:
       self.drums.on_tick(tick)
       record = self.drums.session.records[-1]
-      if self.carl is not None:
-        self.carl.on_tick(tick)
     self._publish(tick, record)
 
   def _empty_pattern(self) -> dict:
@@ -358,7 +356,7 @@ class StudioApp:
         step=None if tick is None else tick.step,
         bpm=None if tick is None else float(tick.bpm),
         hushed=self.hushed, building=self.building,
-        build_errors=list(self.build_errors[-3:]),
+        build_errors=list(self.build_errors),
         modes=self.drums.session.modes,
         pattern=self._pattern,
         loss={k: [list(p) for p in v] for k, v in
@@ -370,10 +368,25 @@ class StudioApp:
     """The last published state (read from any thread; never mutated)."""
     return self._snapshot
 
+  def run_carl(self, clock) -> None:
+    """Starts ``clock`` (CARL's own, e.g. 50 ticks a second) in a thread,
+    calling :meth:`carl_tick`; :meth:`close` stops it."""
+    clock.add_callback(self.carl_tick)
+    self._carl_clock = clock
+    self._carl_thread = threading.Thread(target=clock.run, name='carl-clock',
+                                         daemon=True)
+    self._carl_thread.start()
+
   def close(self) -> None:
-    self.drums.close()  # notes off, closes the sink.
+    """Stops CARL's clock, closes CARL, then notes off, the agents (child
+    processes) and the sink."""
+    if self._carl_clock is not None:
+      self._carl_clock.stop()
+      self._carl_thread.join(timeout=10.0)
+      self._carl_clock = None
     if self.carl is not None:
       self.carl.close()
+    self.drums.close()
 
 
 def _restore_modes(session, modes: Dict[str, str]) -> None:

@@ -15,11 +15,11 @@ docs/studio.md.
 """
 
 import secrets
+import sys
 import threading
 
 from absl import app
 from absl import flags
-from absl import logging
 from tornado import ioloop
 
 from drums import language
@@ -32,8 +32,8 @@ from sonification.audio import engine as engine_lib
 from sonification.audio import outputs as audio_outputs
 from sonification.carl import carl_hparams
 from sonification.carl import carl_session
+from sonification.audio import engine_sink
 from sonification.studio import audio_blocks
-from sonification.studio import engine_sink
 from sonification.studio import studio_app
 from sonification.studio import studio_server
 from sonification.studio import studio_store
@@ -58,6 +58,8 @@ flags.DEFINE_bool('carl', True, 'run CARL beside the drums (XY pad panel)')
 flags.DEFINE_enum('carl_learner', 'process', ['process', 'thread'],
                   'CARL learner in a child process or a thread')
 flags.DEFINE_string('carl_hparams', '', 'CARL hparams overrides "a=1,b=2"')
+flags.DEFINE_integer('carl_rate', 50, 'CARL control loop rate, Hz (1-1000), '
+                     'independent of the drums\' tempo (as live --carl)')
 flags.DEFINE_string('state_dir', '', 'CARL autosave dir (default: none)')
 flags.DEFINE_integer('osc_port', osc_control.DEFAULT_PORT, 'OSC in port '
                      '(-1: off)')
@@ -70,6 +72,8 @@ flags.DEFINE_string('sound_device', None, 'sound card device (index or name '
                     'part; default: the system default)')
 flags.DEFINE_bool('test_tone', False, 'stream a 440 Hz test tone to the '
                   'browser instead of the session')
+flags.DEFINE_float('switch_interval_ms', 0.5, 'Python thread switch interval '
+                   '(sys.setswitchinterval), as live\'s flag')
 flags.DEFINE_float('seconds', None, 'stop after N seconds (tests)')
 flags.DEFINE_integer('seed', 0, 'random seed')
 
@@ -94,13 +98,38 @@ def _carl(sink, hp):
     agent = carl_agent.make_agent(hp)
   session = carl_session.CarlSession(
       agent, sink, state_dir=paths.resolve_user_path(FLAGS.state_dir) or None,
-      autosave_every_bars=4 if FLAGS.state_dir else 0).start()
+      autosave_every_bars=4 if FLAGS.state_dir else 0,
+      ticks_per_bar=FLAGS.carl_rate).start()
   return session, agent
+
+
+def _open_output():
+  """EngineSink's open_output for --output (and --test_tone: None, the
+  engine then follows the clock with nothing heard).
+
+  Returns:
+    (open_output or None, where the sound goes, for the page).
+  """
+  if FLAGS.test_tone:
+    return None, 'browser (test tone)'
+  if FLAGS.output == 'browser':
+    return audio_blocks.open_browser_output, 'browser'
+
+  def open_sound_card(engine, tap):
+    return audio_outputs.SoundDeviceOutput(
+        engine, device=FLAGS.sound_device, tap=tap).start()
+  return open_sound_card, 'sound card'
+
+
+CARL_BPM = 240.0  # one bar of carl_rate ticks = one second (as live).
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments {argv[1:]}')
+  if not 1 <= FLAGS.carl_rate <= 1000:
+    raise app.UsageError(f'--carl_rate must be in [1, 1000] Hz, got '
+                         f'{FLAGS.carl_rate}')
   text = _program_text()
   try:
     program = language.parse(text)
@@ -111,40 +140,42 @@ def main(argv):
     raise app.UsageError(str(e)) from e
   engine = engine_lib.Engine(sample_rate=audio_blocks.DEFAULT_SAMPLE_RATE,
                              block_size=256)
-  engine.warm_up()  # compiles the DSP kernels before the clock starts.
-  sink.sinks.append(engine_sink.EngineSink(
-      engine, carl_outputs=hp.output_size if FLAGS.carl else 0))
-  sound_card = None
-  if FLAGS.output == 'soundcard':
-    try:
-      sound_card = audio_outputs.SoundDeviceOutput(
-          engine, device=FLAGS.sound_device).start()
-    except audio_outputs.AudioDeviceError as e:
-      raise app.UsageError(f'--output=soundcard: {e}') from e
+  open_output, where = _open_output()
+  try:  # warms the engine up (DSP kernels) before the clock starts.
+    audio = engine_sink.EngineSink(
+        engine, open_output=open_output,
+        latency_s=audio_blocks.block_duration_s(
+            audio_blocks.BLOCK_FRAMES, engine.sample_rate))
+  except audio_outputs.AudioDeviceError as e:
+    raise app.UsageError(f'--output=soundcard: {e}') from e
+  sink.sinks.append(audio)
   clock = clock_lib.Clock(bpm=program.bpm)
   carl, carl_agent = _carl(sink, hp) if FLAGS.carl else (None, None)
-  logging.info('building the beat agents (TensorFlow) ...')
-  the_app = studio_app.StudioApp(text, sink, carl=carl,
-                                 set_bpm=clock.set_bpm)
+  # Beat agents are built in child processes by the runtime's worker
+  # (drums/remote_beat_agent.py): no TensorFlow in this process.
+  the_app = studio_app.StudioApp(text, sink, carl=carl)
   control = studio_server.StudioInput()
   inputs = {'studio': control}
   if FLAGS.osc_port >= 0:
     inputs['osc'] = osc_control.OscControlServer(osc_control.DEFAULT_HOST,
                                                  FLAGS.osc_port)
+  sys.setswitchinterval(FLAGS.switch_interval_ms / 1000.0)
   session = live_session.LiveSession(the_app, clock, inputs)
-  outputs = ['sound card' if sound_card else 'browser']
   if FLAGS.test_tone:
     audio_source = audio_blocks.TestTone()
   else:
-    audio_source = None if sound_card else engine
+    audio_source = audio.output if FLAGS.output == 'browser' else None
   server = studio_server.StudioServer(
       the_app, control,
       studio_store.Store(paths.resolve_user_path(FLAGS.studio_dir)),
       audio_source=audio_source,
       token=FLAGS.token or secrets.token_urlsafe(16), host=FLAGS.host,
-      port=FLAGS.port, outputs=outputs)
+      port=FLAGS.port, outputs=[where])
   loop = ioloop.IOLoop.current()
   result = {}
+  carl_clock = None
+  if carl is not None:  # CARL at its own control rate (issue 11 item 4).
+    carl_clock = clock_lib.Clock(bpm=CARL_BPM, ticks_per_bar=FLAGS.carl_rate)
 
   def run_clock():
     result['stats'] = session.run(duration_s=FLAGS.seconds)
@@ -152,6 +183,8 @@ def main(argv):
 
   clock_thread = threading.Thread(target=run_clock, name='clock')
   clock_thread.start()
+  if carl_clock is not None:
+    the_app.run_carl(carl_clock)  # stopped by the app's close.
   print(f'Studio: {server.url}', flush=True)
   try:
     loop.start()
@@ -161,12 +194,16 @@ def main(argv):
     clock.stop()
     clock_thread.join(timeout=30.0)
     server.close()
-    if sound_card is not None:
-      sound_card.close()
     if carl_agent is not None and hasattr(carl_agent, 'close'):
       carl_agent.close()
   if 'stats' in result:
     live_session.print_stats(result['stats'])
+    if carl_clock is not None:
+      j = carl_clock.jitter.summary()
+      print(f"CARL at {FLAGS.carl_rate} Hz: lateness p99 {j['p99_ms']:.3f} ms"
+            f"  max {j['max_ms']:.3f} ms")
+    print('TensorFlow in the clock process: '
+          f"{'yes' if 'tensorflow' in sys.modules else 'no'}")
 
 
 if __name__ == '__main__':

@@ -40,7 +40,6 @@ from sonification import pad_input
 from sonification import program_watch
 from sonification import sinks
 from sonification.studio import audio_blocks
-from sonification.studio import engine_sink
 from sonification.studio import studio_app
 from sonification.studio import studio_server
 from sonification.studio import studio_store

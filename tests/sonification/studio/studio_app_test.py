@@ -3,13 +3,13 @@
 import collections
 import json
 import os
-import threading
-import time
 
 from absl.testing import absltest
 
-from drums import language
 from sonification import clock
+from sonification import jobs
+from sonification import live_session
+from sonification import osc_control
 from sonification import sinks
 from sonification.studio import studio_app
 
@@ -33,6 +33,30 @@ class FakeAgent:
   def reset(self):
     self.resets += 1
 
+  def close(self):
+    self.closed = True
+
+
+class FakeCarl:
+  """Counts steps and rewards (the CarlSession interface the app uses)."""
+
+  reward_scale, optimise_every = 1.0, 1
+  noise = collections.namedtuple('Noise', 'sigma')(0.1)
+  input, last_action = (0.5, 0.5), (0.0,)
+
+  def __init__(self):
+    self.ticks, self.rewards = 0, []
+
+  def status(self):
+    return dict(memory=0, rewards=len(self.rewards), optimisations=0)
+
+  def on_tick(self, tick):
+    del tick
+    self.ticks += 1
+
+  def handlers(self):
+    return {'carl/reward': self.rewards.append}
+
 
 class CountingSink(sinks.Sink):
 
@@ -43,11 +67,14 @@ class CountingSink(sinks.Sink):
     self.notes.append(pitch)
 
 
-def factory_fn(built):
+def factory_fn(built, agents=None):
   def factory(hparams):
     def make(instrument):
       built.append((instrument, hparams))
-      return FakeAgent(hparams)
+      agent = FakeAgent(hparams)
+      if agents is not None:
+        agents.append(agent)
+      return agent
     return make
   return factory
 
@@ -60,70 +87,73 @@ class StudioAppTest(absltest.TestCase):
 
   def make(self, program='source kick*2; learn snare*2;'):
     self.built, self.bpms, self.sink = [], [], CountingSink()
-    return studio_app.StudioApp(program, self.sink,
-                                agent_factory_fn=factory_fn(self.built),
-                                set_bpm=self.bpms.append, background=False)
+    self.agents = []
+    app = studio_app.StudioApp(program, self.sink,
+                               agent_factory_fn=factory_fn(self.built,
+                                                           self.agents))
+    self.jobs = jobs.BackgroundJobs(threaded=False)
+    self.errors = []
+    router = osc_control.CommandRouter()
+    app.attach_runtime(live_session.Runtime(
+        self.jobs, self.jobs.errors, self.bpms.append, router))
+    return app
+
+  def boundary(self):
+    """What LiveSession does at a tick boundary: finished jobs commit."""
+    self.jobs.run_commits(budget_s=float('inf'))
+
+  def test_agents_are_built_by_the_runtime_and_added_at_a_tick(self):
+    app = self.make()
+    self.assertEqual([b[0] for b in self.built], ['snare'])
+    self.assertEqual(app.drums.session.agents, {})  # not before a tick.
+    self.boundary()
+    self.assertEqual(list(app.drums.session.agents), ['snare'])
 
   def test_pattern_and_loss_per_bar(self):
     app = self.make()
-    for i in range(17):
+    self.boundary()
+    for i in range(9):
       app.on_tick(tick(i))
     s = app.snapshot()
-    self.assertEqual((s['tick'], s['bar'], s['step']), (16, 2, 0))
-    # kick*2 and snare*2 hit ticks 0 and 4; the fake predicts the source.
     self.assertEqual(s['pattern']['source'], [1, 0, 0, 0, 1, 0, 0, 0])
-    self.assertEqual(s['pattern']['target'], {'snare': [1, 0, 0, 0] * 2})
-    self.assertEqual(s['pattern']['predicted'], {'snare': [1, 0, 0, 0] * 2})
-    # Mean loss per bar: (0.1 + 7 x 0.5) / 8 = 0.45 for bars 0 and 1.
-    self.assertEqual(list(s['loss']), ['snare'])
-    self.assertEqual([b for b, _ in s['loss']['snare']], [0, 1])
-    for _, loss in s['loss']['snare']:
-      self.assertAlmostEqual(loss, 0.45)
-    self.assertEqual(s['modes'], {'snare': 'learn'})
+    self.assertEqual(s['pattern']['target']['snare'],
+                     [1, 0, 0, 0, 1, 0, 0, 0])
+    self.assertEqual(s['pattern']['predicted']['snare'],
+                     [1, 0, 0, 0, 1, 0, 0, 0])
+    # Bar 0: losses 0.1 (tick 0) and 0.5 x 7 -> mean 3.6 / 8 = 0.45.
+    self.assertEqual(s['loss']['snare'], [[0, 0.45]])
+    self.assertEqual((s['bar'], s['step']), (1, 0))
     self.assertIsNone(s['carl'])
 
-  def test_new_agents_are_built_before_the_program_applies(self):
+  def test_the_written_part_plays_until_the_agent_is_ready(self):
+    app = self.make('learn snare*2;')
+    app.on_tick(tick(0))  # no agent yet: the snare plays as written.
+    self.assertEqual(self.sink.notes, [38])
+    self.assertTrue(app.snapshot()['building'])
+    self.boundary()
+    app.on_tick(tick(1))
+    self.assertFalse(app.snapshot()['building'])
+
+  def test_new_program_switches_at_a_tick_and_builds_its_agents(self):
     app = self.make()
-    self.assertEqual([b[0] for b in self.built], ['snare'])
+    self.boundary()
     app.handlers()['drums/program']('bpm 90; source kick; learn closedhat;')
-    self.assertEqual([b[0] for b in self.built], ['snare', 'closedhat'])
-    # The published snapshot changes at the next tick.
-    app.on_tick(tick(0))  # installed at the tick boundary.
+    self.assertEqual(app.program_text, 'source kick*2; learn snare*2;')
+    self.boundary()  # switched; the closedhat agent is submitted.
     self.assertEqual(app.drums.session.modes, {'closedhat': 'learn'})
     self.assertEqual(self.bpms, [90.0])
     self.assertEqual(app.program_text, 'bpm 90; source kick; learn closedhat;')
-
-  def test_a_later_program_wins_over_a_slower_build(self):
-    app = self.make()
-    app._background = True  # pylint: disable=protected-access
-    release = threading.Event()
-    slow = factory_fn(self.built)
-
-    def blocking(hparams):
-      make = slow(hparams)
-      def wait_then_make(instrument):
-        release.wait(10)
-        return make(instrument)
-      return wait_then_make
-
-    app._factory_fn = blocking  # pylint: disable=protected-access
-    app.set_program('source kick; learn openhat;')  # builds in a thread.
-    self.assertTrue(app.building)
-    app.set_program('source kick*4; learn snare*4;')  # no new agent: now.
-    release.set()
-    for _ in range(200):
-      if not app.building:
-        break
-      time.sleep(0.01)
-    app.on_tick(tick(0))
-    self.assertEqual(app.program_text, 'source kick*4; learn snare*4;')
+    self.boundary()
+    self.assertEqual([b[0] for b in self.built], ['snare', 'closedhat'])
+    self.assertIn('closedhat', app.drums.session.agents)
 
   def test_parse_error_keeps_the_old_program(self):
     app = self.make()
-    with self.assertRaises(language.ParseError) as e:
-      app.set_program('source kick;\nlern snare;')
-    self.assertEqual((e.exception.line, e.exception.column), (2, 1))
+    app.set_program('source kick;\nlern snare;')
+    self.boundary()
     self.assertEqual(app.program_text, 'source kick*2; learn snare*2;')
+    app.on_tick(tick(0))
+    self.assertIn('line 2, column 1', app.snapshot()['build_errors'][-1])
 
   def test_hush_silences_until_the_next_program(self):
     app = self.make('kick*8;')
@@ -135,18 +165,27 @@ class StudioAppTest(absltest.TestCase):
     self.assertLen(self.sink.notes, 1)
     self.assertTrue(app.snapshot()['hushed'])
     app.set_program('kick*8;')
+    self.boundary()
     app.on_tick(tick(4))
     self.assertLen(self.sink.notes, 2)
 
   def test_hparams_reset_the_agents_and_keep_modes(self):
     app = self.make()
+    self.boundary()
     app.handlers()['drums/mode']('snare', 'predict')
     app.handlers()['drums/hparams']('structure=16/4,epsilon=0.2')
+    self.boundary()  # the new session swaps in; its agent is submitted.
+    self.boundary()
     app.on_tick(tick(0))
     self.assertEqual(self.built[-1][1].structure, (16, 4))
     self.assertEqual(app.snapshot()['hparams']['structure'], [16, 4])
     self.assertEqual(app.snapshot()['hparams']['epsilon'], 0.2)
     self.assertEqual(app.drums.session.modes, {'snare': 'predict'})
+    self.assertIn('snare', app.drums.session.agents)
+    self.boundary()  # the old session's agent is closed off the clock.
+    old_agents = [a for a in self.agents if a.hparams.structure != (16, 4)]
+    self.assertEqual([getattr(a, 'closed', False) for a in old_agents],
+                     [True])
     with self.assertRaisesRegex(ValueError, 'epsilon'):
       app.set_hparams('epsilon=3')
 
@@ -155,16 +194,32 @@ class StudioAppTest(absltest.TestCase):
     app.on_tick(tick(0, bpm=100.0))
     path = os.path.join(self.create_tempdir().full_path, 's.json')
     app.handlers()['studio/export'](path)
+    self.boundary()
     with open(path) as f:
       data = json.load(f)
     self.assertEqual(data['program'], 'bpm 100; source kick*2;')
     self.assertEqual(data['settings']['bpm'], 100.0)
     self.assertIsNone(data['agents_npz_base64'])
     app.set_program('kick*4;')
+    self.boundary()
+    self.assertEqual(app.program_text, 'kick*4;')
     app.handlers()['studio/import'](path)
+    self.boundary()
     app.on_tick(tick(1))
     self.assertEqual(app.program_text, 'bpm 100; source kick*2;')
     self.assertEqual(self.bpms[-1], 100.0)
+
+  def test_carl_verbs_and_steps_run_on_carls_own_clock(self):
+    carl = FakeCarl()
+    self.built, self.sink = [], CountingSink()
+    app = studio_app.StudioApp('kick*2;', self.sink, carl=carl,
+                               agent_factory_fn=factory_fn(self.built))
+    app.handlers()['carl/reward'](1.0)
+    for i in range(4):
+      app.on_tick(tick(i))  # drum ticks do not step CARL.
+    self.assertEqual((carl.ticks, carl.rewards), (0, []))
+    app.carl_tick(tick(0))
+    self.assertEqual((carl.ticks, carl.rewards), (1, [1.0]))
 
 
 if __name__ == '__main__':

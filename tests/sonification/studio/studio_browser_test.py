@@ -226,7 +226,10 @@ class StudioBrowserTest(absltest.TestCase):
                               ('#optimise-every', '5', 'carl.optimise_every'),
                               ('#bpm', '132', 'bpm')):
       box = self.el(css)
-      box.clear()
+      # Select and type over, keeping the focus: after clear() the page may
+      # refill an unfocused box from the next state push ('1' + '2' = 12).
+      box.click()
+      box.send_keys(Keys.CONTROL, 'a')
       box.send_keys(value)
       self.el('header h1').click()  # 'change' fires on blur.
       self.wait(lambda: d.execute_script(f'return lastState.{field}') ==
