@@ -33,13 +33,15 @@ from sonification.carl import carl_hparams
 from sonification.carl import carl_session
 
 FLAGS = flags.FLAGS
+# The reward-weighted supervised learner (sonification/carl/carl_rwsl.py).
+RWSL = 'algo=rwsl;actor_lr=1e-2;steps_per_call=10'
 flags.DEFINE_integer('carl_rate', 50, 'control loop rate, Hz')
 flags.DEFINE_float('seconds', 60.0, 'simulated play, seconds')
 flags.DEFINE_float('move_s', 2.0, 'the player moves the input this often')
 flags.DEFINE_float('reward_every_s', 1.0, 'one reward per this many seconds')
-flags.DEFINE_list('hparams', [''], 'CarlHParams overrides, one run each, '
-                  'fields separated by ";" ("" = SPEC.md section 3 '
-                  'defaults)')
+flags.DEFINE_list('hparams', ['', RWSL], 'CarlHParams overrides, one run '
+                  'each, fields separated by ";" ("" = SPEC.md section 3 '
+                  'DDPG defaults; the second default is the rwsl learner)')
 flags.DEFINE_list('seeds', ['0'], 'seeds')
 
 DEPENDENT = (0, 1, 3)  # input-dependent parameters.
