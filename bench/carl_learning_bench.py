@@ -18,6 +18,9 @@ side).
 Reported on 256 fixed probe inputs: the mean distance to the target before
 and after (target: at least halved) and, per input-dependent parameter, the
 correlation of the actor's output with its target (target: > 0.8).
+By default it runs DDPG with the SPEC defaults and the reward-weighted
+supervised learner (``algo=rwsl``, sonification/carl/carl_rwsl.py); "learner
+calls" counts DDPG steps, or rwsl calls of ``steps_per_call`` steps each.
 
   PYTHONPATH=. .venv/bin/python bench/carl_learning_bench.py
   PYTHONPATH=. .venv/bin/python bench/carl_learning_bench.py \
@@ -109,7 +112,7 @@ def main(argv):
         f'{FLAGS.reward_every_s:g} s, input moved every {FLAGS.move_s:g} s, '
         f'player {FLAGS.player}')
   print('| hparams | seed | distance before | after | ratio | corr p0, p1, '
-        'p3 | DDPG steps | rewards | met |')
+        'p3 | learner calls | rewards | met |')
   print('|---|---|---|---|---|---|---|---|---|')
   for overrides in FLAGS.hparams:
     for seed in FLAGS.seeds:
