@@ -8,7 +8,8 @@ The player (issue 11 item 4) has a hidden target mapping from the input
 It moves the input to a new random position every --move_s seconds and gives
 one reward per second, judging the parameters it hears against the target:
 +1 if they are closer than at its previous judgement, -1 otherwise (like /
-dislike). Exploration noise stays on. The control loop runs --carl_rate
+dislike); ``--player=median`` compares with the median of its last
+judgements instead (the previous judgement is often at another input). Exploration noise stays on. The control loop runs --carl_rate
 times a second and asks for a DDPG step every tick (simulated time: the
 learner runs synchronously, as fast as it can, so the figures do not depend
 on this machine's load; bench/sonification_bench.py measures the realtime
@@ -17,6 +18,9 @@ side).
 Reported on 256 fixed probe inputs: the mean distance to the target before
 and after (target: at least halved) and, per input-dependent parameter, the
 correlation of the actor's output with its target (target: > 0.8).
+By default it runs DDPG with the SPEC defaults and the reward-weighted
+supervised learner (``algo=rwsl``, sonification/carl/carl_rwsl.py); "learner
+calls" counts DDPG steps, or rwsl calls of ``steps_per_call`` steps each.
 
   PYTHONPATH=. .venv/bin/python bench/carl_learning_bench.py
   PYTHONPATH=. .venv/bin/python bench/carl_learning_bench.py \
@@ -33,14 +37,24 @@ from sonification.carl import carl_hparams
 from sonification.carl import carl_session
 
 FLAGS = flags.FLAGS
+# The reward-weighted supervised learner (sonification/carl/carl_rwsl.py).
+RWSL = 'algo=rwsl;actor_lr=1e-2;steps_per_call=10'
 flags.DEFINE_integer('carl_rate', 50, 'control loop rate, Hz')
 flags.DEFINE_float('seconds', 60.0, 'simulated play, seconds')
 flags.DEFINE_float('move_s', 2.0, 'the player moves the input this often')
 flags.DEFINE_float('reward_every_s', 1.0, 'one reward per this many seconds')
-flags.DEFINE_list('hparams', [''], 'CarlHParams overrides, one run each, '
-                  'fields separated by ";" ("" = SPEC.md section 3 '
-                  'defaults)')
+flags.DEFINE_list('hparams', ['', RWSL], 'CarlHParams overrides, one run '
+                  'each, fields separated by ";" ("" = SPEC.md section 3 '
+                  'DDPG defaults; the second default is the rwsl learner)')
 flags.DEFINE_list('seeds', ['0'], 'seeds')
+flags.DEFINE_enum('player', 'previous', ['previous', 'median'],
+                  'how the player judges: previous = +1 if closer than at '
+                  'its previous judgement (often at another input: a coin '
+                  'toss then); median = +1 if closer than the median of its '
+                  'last --median_window judgements (every reward says '
+                  'something about the current sound)')
+flags.DEFINE_integer('median_window', 9, 'judgements in the median player\'s '
+                     'running median')
 
 DEPENDENT = (0, 1, 3)  # input-dependent parameters.
 
@@ -70,6 +84,7 @@ def run(overrides: str, seed: int) -> dict:
   rate = FLAGS.carl_rate
   ticks = int(FLAGS.seconds * rate)
   previous = None
+  judged = []
   for i in range(ticks):
     if i % int(FLAGS.move_s * rate) == 0:
       session.set_input(*rng.uniform(size=3))
@@ -78,9 +93,13 @@ def run(overrides: str, seed: int) -> dict:
     output = session.on_tick(tick)
     if (i + 1) % int(FLAGS.reward_every_s * rate) == 0:
       d = float(np.linalg.norm(output - target(session.input)[0]))
+      if FLAGS.player == 'median':
+        previous = (float(np.median(judged[-FLAGS.median_window:]))
+                    if judged else None)
       if previous is not None:
         session.reward(1.0 if d < previous else -1.0)
       previous = d
+      judged.append(d)
   after, corr = evaluate(session.actor, probe)
   return dict(hparams=overrides or 'SPEC defaults', seed=seed, before=before,
               after=after, corr=corr, steps=session.optimisations,
@@ -90,9 +109,10 @@ def run(overrides: str, seed: int) -> dict:
 def main(argv):
   del argv
   print(f'{FLAGS.seconds:g} s at {FLAGS.carl_rate} Hz, one reward per '
-        f'{FLAGS.reward_every_s:g} s, input moved every {FLAGS.move_s:g} s')
+        f'{FLAGS.reward_every_s:g} s, input moved every {FLAGS.move_s:g} s, '
+        f'player {FLAGS.player}')
   print('| hparams | seed | distance before | after | ratio | corr p0, p1, '
-        'p3 | DDPG steps | rewards | met |')
+        'p3 | learner calls | rewards | met |')
   print('|---|---|---|---|---|---|---|---|---|')
   for overrides in FLAGS.hparams:
     for seed in FLAGS.seeds:

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from rl_tuner.algorithms import ddpg
 from sonification.carl import carl_hparams
+from sonification.carl import carl_rwsl
 
 NETWORKS = ('actor', 'critic', 'target_actor', 'target_critic')
 
@@ -187,7 +188,14 @@ def _all_finite(tensors) -> tf.Tensor:
 
 
 def make_agent(hparams: carl_hparams.CarlHParams,
-               seed: Optional[int] = None) -> CarlAgent:
-  """A CarlAgent with TF seeded (``seed`` or hparams.seed)."""
+               seed: Optional[int] = None):
+  """The learner named by ``hparams.algo``, with TF seeded.
+
+  Returns:
+    a CarlAgent ('ddpg') or a carl_rwsl.RwslAgent ('rwsl'), seeded with
+    ``seed`` or hparams.seed.
+  """
   tf.random.set_seed(hparams.seed if seed is None else seed)
+  if hparams.algo == 'rwsl':
+    return carl_rwsl.RwslAgent(hparams)
   return CarlAgent(hparams)

@@ -5,6 +5,8 @@ from typing import Tuple
 
 from rl_tuner import hparams_overrides
 
+ALGOS = ('ddpg', 'rwsl')  # CarlHParams.algo values.
+
 
 @dataclasses.dataclass(frozen=True)
 class CarlHParams:
@@ -29,6 +31,13 @@ class CarlHParams:
     noise_sigma: Ornstein-Uhlenbeck sigma (exploration level).
     noise_theta: Ornstein-Uhlenbeck mean reversion per tick.
     seed: seeds the networks, the noise and the memory sampling.
+    algo: the learner: 'ddpg' (MEMLNaut, the default) or 'rwsl'
+      (reward-weighted supervised learning, NISPS;
+      sonification/carl/carl_rwsl.py).
+    steps_per_call: optimisation steps per learner call (rwsl; DDPG does
+      one).
+    dislike_margin: rwsl: a dislike pushes the output away until it is this
+      far (Euclidean, parameter units) from the disliked sound.
 
   Raises:
     ValueError: naming the bad field and value.
@@ -49,6 +58,9 @@ class CarlHParams:
   noise_sigma: float = 0.1
   noise_theta: float = 0.15
   seed: int = 0
+  algo: str = 'ddpg'
+  steps_per_call: int = 1
+  dislike_margin: float = 0.3
 
   def __post_init__(self):
     object.__setattr__(self, 'actor_hidden', tuple(self.actor_hidden))
@@ -56,7 +68,8 @@ class CarlHParams:
     hparams_overrides.check_numbers(self, {
         'actor_lr': 1.0, 'critic_lr': 1.0, 'reward_scale': 1000.0,
         'noise_sigma': 10.0, 'input_size': 1024, 'actor_hidden': 4096,
-        'critic_hidden': 4096, 'memory_size': 1_000_000})
+        'critic_hidden': 4096, 'memory_size': 1_000_000,
+        'steps_per_call': 1000, 'dislike_margin': 10.0})
     checks = {
         'input_size': self.input_size >= 1,
         'output_size': 1 <= self.output_size <= 128,
@@ -73,6 +86,9 @@ class CarlHParams:
         'optimise_every_max': self.optimise_every_max >= 1,
         'noise_sigma': self.noise_sigma >= 0,
         'noise_theta': 0.0 <= self.noise_theta <= 1.0,
+        'algo': self.algo in ALGOS,
+        'steps_per_call': self.steps_per_call >= 1,
+        'dislike_margin': self.dislike_margin > 0,
     }
     for name, ok in checks.items():
       if not ok:
