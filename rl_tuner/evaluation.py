@@ -310,6 +310,56 @@ def seed_report(results: Dict[str, Dict[str, float]]) -> str:
   return '\n'.join(lines) + '\n'
 
 
+# Issue 14 item 4: tuned Q and Psi keep log p(a|s) above this (nats/note).
+LOG_P_TARGET = -2.5
+# Rows of :func:`summary_table`: (metric, 'max'/'min', bound or None); a
+# bound of None on the unique-note rows means "the paper's value".
+_SUMMARY_ROWS = RL_TARGETS + (
+    ('unique_max_note_pct', 'min', None),
+    ('unique_min_note_pct', 'min', None),
+    ('mean_log_p_note_rnn', 'min', LOG_P_TARGET),
+) + DIVERSITY_TARGETS
+
+
+def summary_table(untuned: Dict[str, float], tuned: Dict[str, float],
+                  name: str) -> str:
+  """A short Table-1 summary: the untuned Note RNN, the tuned model, paper.
+
+  Rows are the Table-1 targets of issue 14 item 4 (``RL_TARGETS``, unique
+  max/min note at least the paper's, mean log p(a|s) per note above
+  ``LOG_P_TARGET``) and ``DIVERSITY_TARGETS``. The rule targets apply to Q and
+  Psi only (the paper's RL columns); the diversity targets to every tuned
+  model; other rows say '-' in the 'met' column.
+
+  Args:
+    untuned: :func:`evaluate` result of the untuned Note RNN.
+    tuned: :func:`evaluate` result of the tuned model (its 'algorithm' picks
+      the paper's column).
+    name: the tuned model's column title.
+
+  Returns:
+    Markdown table text, one row per metric.
+  """
+  algorithm = tuned.get('algorithm')
+  paper = paper_column(algorithm or '') or {}
+  rl = algorithm in ('q', 'psi')
+  lines = [f'| metric | Note RNN | {name} | paper {algorithm} | target | met |',
+           '|---|---|---|---|---|---|']
+  for metric, kind, bound in _SUMMARY_ROWS:
+    if bound is None:
+      bound = paper.get(metric)
+    checked = (bound is not None and metric in tuned and
+               (rl or (metric, kind, bound) in DIVERSITY_TARGETS))
+    target = (f'{"<=" if kind == "max" else ">="} {_fmt(bound)}'
+              if checked else '-')
+    met = ('yes' if _meets(tuned.get(metric), kind, bound) else 'NO'
+           ) if checked else '-'
+    lines.append(f'| {metric} | {_fmt(untuned.get(metric))} | '
+                 f'{_fmt(tuned.get(metric))} | {_fmt(paper.get(metric))} | '
+                 f'{target} | {met} |')
+  return '\n'.join(lines) + '\n'
+
+
 def write_text(path: str, text: str) -> str:
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   tmp = path + '.tmp'

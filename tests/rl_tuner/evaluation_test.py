@@ -55,6 +55,35 @@ class EvaluationTest(absltest.TestCase):
     # g's -2.5 is below q's and psi's -2.0.
     self.assertIn('highest log p of the tuned models: NO (q does)', report)
 
+  def test_summary_table(self):
+    untuned = {'notes_excessively_repeated_pct': 5.7, 'algorithm': 'note_rnn',
+               'mean_log_p_note_rnn': -1.5}
+    tuned = {'notes_excessively_repeated_pct': 0.01,
+             'notes_not_in_key_pct': 0.7, 'starting_with_tonic_pct': 30.0,
+             'leaps_resolved_pct': 95.0, 'notes_in_motif_pct': 80.0,
+             'unique_max_note_pct': 56.4, 'unique_min_note_pct': 40.0,
+             'mean_log_p_note_rnn': -2.25, 'pitch_class_entropy_bits': 2.5,
+             'top_opening_pct': 12.5, 'algorithm': 'q'}
+    lines = evaluation.summary_table(untuned, tuned, 'tuned q').splitlines()
+    self.assertEqual(lines[0], '| metric | Note RNN | tuned q | paper q | '
+                     'target | met |')
+    self.assertEqual(lines[2:], [
+        '| notes_excessively_repeated_pct | 5.7 | 0.01 | 0 | <= 0.02 | yes |',
+        '| notes_not_in_key_pct | - | 0.7 | 1 | <= 0.6 | NO |',
+        '| starting_with_tonic_pct | - | 30 | 28.8 | >= 28.8 | yes |',
+        '| leaps_resolved_pct | - | 95 | 91.1 | >= 91.1 | yes |',
+        '| notes_in_motif_pct | - | 80 | 75.7 | >= 75.7 | yes |',
+        # The unique-note targets are the paper's own values (56.4, 51.9).
+        '| unique_max_note_pct | - | 56.4 | 56.4 | >= 56.4 | yes |',
+        '| unique_min_note_pct | - | 40 | 51.9 | >= 51.9 | NO |',
+        '| mean_log_p_note_rnn | -1.5 | -2.25 | - | >= -2.5 | yes |',
+        '| pitch_class_entropy_bits | - | 2.5 | - | >= 2.8 | NO |',
+        '| top_opening_pct | - | 12.5 | - | <= 10 | NO |'])
+    # G: only the diversity targets are checked.
+    g = evaluation.summary_table(untuned, dict(tuned, algorithm='g'), 'g')
+    self.assertIn('| notes_not_in_key_pct | - | 0.7 | 28.7 | - | - |', g)
+    self.assertIn('| top_opening_pct | - | 12.5 | - | <= 10 | NO |', g)
+
   def test_flags_a_loop_that_games_the_rules(self):
     # C4 - G4 - E4 - C4 - (x4): every Table-1 target met (the leap C4-G4 is
     # resolved by the fall to E4: 100%; motif 78%), but 1.5 bits of
