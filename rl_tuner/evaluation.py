@@ -280,7 +280,9 @@ def seed_report(results: Dict[str, Dict[str, float]]) -> str:
   Models are grouped by their 'algorithm' (e.g. 'q', 'q_seed1', 'q_seed2'
   are the Q group); algorithms with fewer than two models are left out.
   For each RL_TARGETS metric and the mean log p: mean, min-max, and how many
-  seeds meet the target.
+  seeds meet the target; where every model has all of them, a second table
+  does the same for unique max/min note (target: the paper's value for the
+  algorithm), log p against ``LOG_P_TARGET`` and ``DIVERSITY_TARGETS``.
 
   Returns:
     The section text ('' when no algorithm has two or more models).
@@ -307,6 +309,28 @@ def seed_report(results: Dict[str, Dict[str, float]]) -> str:
       row.append(f'{_fmt(float(values.mean()))} ({_fmt(float(values.min()))}'
                  f'-{_fmt(float(values.max()))}), {met}/{len(rs)}')
     lines.append('| ' + ' | '.join(row) + ' |')
+  # Issue 14 item 4's further targets: unique max/min note at least the
+  # paper's (per algorithm), log p above LOG_P_TARGET, and the variety rows.
+  more = (('unique_max_note_pct', 'min', None),
+          ('unique_min_note_pct', 'min', None),
+          ('mean_log_p_note_rnn', 'min', LOG_P_TARGET)) + DIVERSITY_TARGETS
+  if all(m in r for m, _, _ in more for rs in groups.values() for r in rs):
+    lines += ['', '| algorithm | seeds | ' + ' | '.join(
+        f'{m} ({"<=" if k == "max" else ">="} '
+        f'{"paper" if b is None else _fmt(b)})' for m, k, b in more) + ' |',
+              '|' + '---|' * (len(more) + 2)]
+    for algorithm, rs in groups.items():
+      row = [algorithm, str(len(rs))]
+      for metric, kind, bound in more:
+        if bound is None:
+          bound = (paper_column(algorithm) or {}).get(metric, math.nan)
+        values = np.array([r[metric] for r in rs], np.float64)
+        met = int(np.sum(values <= bound if kind == 'max' else
+                         values >= bound))
+        row.append(f'{_fmt(float(values.mean()))} ('
+                   f'{_fmt(float(values.min()))}-{_fmt(float(values.max()))}'
+                   f'), {met}/{len(rs)}')
+      lines.append('| ' + ' | '.join(row) + ' |')
   return '\n'.join(lines) + '\n'
 
 

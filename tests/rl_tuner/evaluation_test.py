@@ -139,6 +139,26 @@ class EvaluationTest(absltest.TestCase):
         '-2 (-2--2), 3/3 |'])
     self.assertEqual(evaluation.seed_report({'q': run(0.0, 80.0)}), '')
 
+  def test_seed_report_variety_rows(self):
+    def run(entropy, opening, algorithm='q'):
+      return {'notes_excessively_repeated_pct': 0.0,
+              'notes_not_in_key_pct': 0.2, 'starting_with_tonic_pct': 90.0,
+              'leaps_resolved_pct': 95.0, 'notes_in_motif_pct': 80.0,
+              'unique_max_note_pct': 60.0, 'unique_min_note_pct': 50.0,
+              'mean_log_p_note_rnn': -2.0, 'pitch_class_entropy_bits': entropy,
+              'top_opening_pct': opening, 'algorithm': algorithm}
+    lines = evaluation.seed_report({'q': run(2.5, 20.0),
+                                    'q_seed1': run(2.9, 8.0)}).splitlines()
+    self.assertEqual(lines[-3], (
+        '| algorithm | seeds | unique_max_note_pct (>= paper) | '
+        'unique_min_note_pct (>= paper) | mean_log_p_note_rnn (>= -2.5) | '
+        'pitch_class_entropy_bits (>= 2.8) | top_opening_pct (<= 10) |'))
+    # Paper Q: unique max 56.4 (both 60 meet it), unique min 51.9 (50 not).
+    # Entropy mean 2.7, one seed >= 2.8; opening mean 14, one seed <= 10.
+    self.assertEqual(lines[-1], (
+        '| q | 2 | 60 (60-60), 2/2 | 50 (50-50), 0/2 | -2 (-2--2), 2/2 | '
+        '2.7 (2.5-2.9), 1/2 | 14 (8-20), 1/2 |'))
+
   def test_evaluates_untuned_and_tuned_models(self):
     tmp = self.create_tempdir().full_path
     note_rnn_dir = testing_utils.make_tiny_note_rnn(os.path.join(tmp, 'rnn'))
