@@ -280,7 +280,9 @@ def seed_report(results: Dict[str, Dict[str, float]]) -> str:
   Models are grouped by their 'algorithm' (e.g. 'q', 'q_seed1', 'q_seed2'
   are the Q group); algorithms with fewer than two models are left out.
   For each RL_TARGETS metric and the mean log p: mean, min-max, and how many
-  seeds meet the target.
+  seeds meet the target; where every model has all of them, a second table
+  does the same for unique max/min note (target: the paper's value for the
+  algorithm), log p against ``LOG_P_TARGET`` and ``DIVERSITY_TARGETS``.
 
   Returns:
     The section text ('' when no algorithm has two or more models).
@@ -307,6 +309,78 @@ def seed_report(results: Dict[str, Dict[str, float]]) -> str:
       row.append(f'{_fmt(float(values.mean()))} ({_fmt(float(values.min()))}'
                  f'-{_fmt(float(values.max()))}), {met}/{len(rs)}')
     lines.append('| ' + ' | '.join(row) + ' |')
+  # Issue 14 item 4's further targets: unique max/min note at least the
+  # paper's (per algorithm), log p above LOG_P_TARGET, and the variety rows.
+  more = (('unique_max_note_pct', 'min', None),
+          ('unique_min_note_pct', 'min', None),
+          ('mean_log_p_note_rnn', 'min', LOG_P_TARGET)) + DIVERSITY_TARGETS
+  if all(m in r for m, _, _ in more for rs in groups.values() for r in rs):
+    lines += ['', '| algorithm | seeds | ' + ' | '.join(
+        f'{m} ({"<=" if k == "max" else ">="} '
+        f'{"paper" if b is None else _fmt(b)})' for m, k, b in more) + ' |',
+              '|' + '---|' * (len(more) + 2)]
+    for algorithm, rs in groups.items():
+      row = [algorithm, str(len(rs))]
+      for metric, kind, bound in more:
+        if bound is None:
+          bound = (paper_column(algorithm) or {}).get(metric, math.nan)
+        values = np.array([r[metric] for r in rs], np.float64)
+        met = int(np.sum(values <= bound if kind == 'max' else
+                         values >= bound))
+        row.append(f'{_fmt(float(values.mean()))} ('
+                   f'{_fmt(float(values.min()))}-{_fmt(float(values.max()))}'
+                   f'), {met}/{len(rs)}')
+      lines.append('| ' + ' | '.join(row) + ' |')
+  return '\n'.join(lines) + '\n'
+
+
+# Issue 14 item 4: tuned Q and Psi keep log p(a|s) above this (nats/note).
+LOG_P_TARGET = -2.5
+# Rows of :func:`summary_table`: (metric, 'max'/'min', bound or None); a
+# bound of None on the unique-note rows means "the paper's value".
+_SUMMARY_ROWS = RL_TARGETS + (
+    ('unique_max_note_pct', 'min', None),
+    ('unique_min_note_pct', 'min', None),
+    ('mean_log_p_note_rnn', 'min', LOG_P_TARGET),
+) + DIVERSITY_TARGETS
+
+
+def summary_table(untuned: Dict[str, float], tuned: Dict[str, float],
+                  name: str) -> str:
+  """A short Table-1 summary: the untuned Note RNN, the tuned model, paper.
+
+  Rows are the Table-1 targets of issue 14 item 4 (``RL_TARGETS``, unique
+  max/min note at least the paper's, mean log p(a|s) per note above
+  ``LOG_P_TARGET``) and ``DIVERSITY_TARGETS``. The rule targets apply to Q and
+  Psi only (the paper's RL columns); the diversity targets to every tuned
+  model; other rows say '-' in the 'met' column.
+
+  Args:
+    untuned: :func:`evaluate` result of the untuned Note RNN.
+    tuned: :func:`evaluate` result of the tuned model (its 'algorithm' picks
+      the paper's column).
+    name: the tuned model's column title.
+
+  Returns:
+    Markdown table text, one row per metric.
+  """
+  algorithm = tuned.get('algorithm')
+  paper = paper_column(algorithm or '') or {}
+  rl = algorithm in ('q', 'psi')
+  lines = [f'| metric | Note RNN | {name} | paper {algorithm} | target | met |',
+           '|---|---|---|---|---|---|']
+  for metric, kind, bound in _SUMMARY_ROWS:
+    if bound is None:
+      bound = paper.get(metric)
+    checked = (bound is not None and metric in tuned and
+               (rl or (metric, kind, bound) in DIVERSITY_TARGETS))
+    target = (f'{"<=" if kind == "max" else ">="} {_fmt(bound)}'
+              if checked else '-')
+    met = ('yes' if _meets(tuned.get(metric), kind, bound) else 'NO'
+           ) if checked else '-'
+    lines.append(f'| {metric} | {_fmt(untuned.get(metric))} | '
+                 f'{_fmt(tuned.get(metric))} | {_fmt(paper.get(metric))} | '
+                 f'{target} | {met} |')
   return '\n'.join(lines) + '\n'
 
 

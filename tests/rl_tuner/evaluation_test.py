@@ -55,6 +55,35 @@ class EvaluationTest(absltest.TestCase):
     # g's -2.5 is below q's and psi's -2.0.
     self.assertIn('highest log p of the tuned models: NO (q does)', report)
 
+  def test_summary_table(self):
+    untuned = {'notes_excessively_repeated_pct': 5.7, 'algorithm': 'note_rnn',
+               'mean_log_p_note_rnn': -1.5}
+    tuned = {'notes_excessively_repeated_pct': 0.01,
+             'notes_not_in_key_pct': 0.7, 'starting_with_tonic_pct': 30.0,
+             'leaps_resolved_pct': 95.0, 'notes_in_motif_pct': 80.0,
+             'unique_max_note_pct': 56.4, 'unique_min_note_pct': 40.0,
+             'mean_log_p_note_rnn': -2.25, 'pitch_class_entropy_bits': 2.5,
+             'top_opening_pct': 12.5, 'algorithm': 'q'}
+    lines = evaluation.summary_table(untuned, tuned, 'tuned q').splitlines()
+    self.assertEqual(lines[0], '| metric | Note RNN | tuned q | paper q | '
+                     'target | met |')
+    self.assertEqual(lines[2:], [
+        '| notes_excessively_repeated_pct | 5.7 | 0.01 | 0 | <= 0.02 | yes |',
+        '| notes_not_in_key_pct | - | 0.7 | 1 | <= 0.6 | NO |',
+        '| starting_with_tonic_pct | - | 30 | 28.8 | >= 28.8 | yes |',
+        '| leaps_resolved_pct | - | 95 | 91.1 | >= 91.1 | yes |',
+        '| notes_in_motif_pct | - | 80 | 75.7 | >= 75.7 | yes |',
+        # The unique-note targets are the paper's own values (56.4, 51.9).
+        '| unique_max_note_pct | - | 56.4 | 56.4 | >= 56.4 | yes |',
+        '| unique_min_note_pct | - | 40 | 51.9 | >= 51.9 | NO |',
+        '| mean_log_p_note_rnn | -1.5 | -2.25 | - | >= -2.5 | yes |',
+        '| pitch_class_entropy_bits | - | 2.5 | - | >= 2.8 | NO |',
+        '| top_opening_pct | - | 12.5 | - | <= 10 | NO |'])
+    # G: only the diversity targets are checked.
+    g = evaluation.summary_table(untuned, dict(tuned, algorithm='g'), 'g')
+    self.assertIn('| notes_not_in_key_pct | - | 0.7 | 28.7 | - | - |', g)
+    self.assertIn('| top_opening_pct | - | 12.5 | - | <= 10 | NO |', g)
+
   def test_flags_a_loop_that_games_the_rules(self):
     # C4 - G4 - E4 - C4 - (x4): every Table-1 target met (the leap C4-G4 is
     # resolved by the fall to E4: 100%; motif 78%), but 1.5 bits of
@@ -109,6 +138,26 @@ class EvaluationTest(absltest.TestCase):
         '90 (90-90), 3/3 | 95 (95-95), 3/3 | 74 (72-76), 1/3 | '
         '-2 (-2--2), 3/3 |'])
     self.assertEqual(evaluation.seed_report({'q': run(0.0, 80.0)}), '')
+
+  def test_seed_report_variety_rows(self):
+    def run(entropy, opening, algorithm='q'):
+      return {'notes_excessively_repeated_pct': 0.0,
+              'notes_not_in_key_pct': 0.2, 'starting_with_tonic_pct': 90.0,
+              'leaps_resolved_pct': 95.0, 'notes_in_motif_pct': 80.0,
+              'unique_max_note_pct': 60.0, 'unique_min_note_pct': 50.0,
+              'mean_log_p_note_rnn': -2.0, 'pitch_class_entropy_bits': entropy,
+              'top_opening_pct': opening, 'algorithm': algorithm}
+    lines = evaluation.seed_report({'q': run(2.5, 20.0),
+                                    'q_seed1': run(2.9, 8.0)}).splitlines()
+    self.assertEqual(lines[-3], (
+        '| algorithm | seeds | unique_max_note_pct (>= paper) | '
+        'unique_min_note_pct (>= paper) | mean_log_p_note_rnn (>= -2.5) | '
+        'pitch_class_entropy_bits (>= 2.8) | top_opening_pct (<= 10) |'))
+    # Paper Q: unique max 56.4 (both 60 meet it), unique min 51.9 (50 not).
+    # Entropy mean 2.7, one seed >= 2.8; opening mean 14, one seed <= 10.
+    self.assertEqual(lines[-1], (
+        '| q | 2 | 60 (60-60), 2/2 | 50 (50-50), 0/2 | -2 (-2--2), 2/2 | '
+        '2.7 (2.5-2.9), 1/2 | 14 (8-20), 1/2 |'))
 
   def test_evaluates_untuned_and_tuned_models(self):
     tmp = self.create_tempdir().full_path

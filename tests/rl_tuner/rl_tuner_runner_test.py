@@ -1,6 +1,8 @@
 """Tests for the runner (resume after a kill) and the train binary."""
 
+import contextlib
 import glob
+import io
 import json
 import os
 import tempfile
@@ -86,8 +88,23 @@ class RLTunerRunnerTest(tf.test.TestCase):
         note_rnn_checkpoint_dir=self.note_rnn_dir, midi_primer=self.primer,
         algorithm='psi', output_dir=out, num_steps=256, eval_every=128,
         checkpoint_every=128, num_eval_compositions=8, num_midi=2,
+        table1_compositions=20,
         hparams='num_compositions_in_parallel=4,replay_memory_size=512'):
-      rl_tuner_train.main(['rl_tuner_train'])
+      printed = io.StringIO()
+      with contextlib.redirect_stdout(printed):
+        rl_tuner_train.main(['rl_tuner_train'])
+    printed = printed.getvalue().splitlines()
+    self.assertIn('Table 1, paper protocol (20 sampled compositions per '
+                  'model, each primed with a random note; paper: 100,000):',
+                  printed)
+    self.assertIn('| metric | Note RNN | tuned psi | paper psi | target | met |',
+                  printed)
+    # One row per target: 5 rules, unique max/min, log p, 2 diversity rows.
+    rows = [l for l in printed if l.startswith('| ') and 'metric' not in l]
+    self.assertLen(rows, 10)
+    self.assertTrue(rows[0].startswith('| notes_excessively_repeated_pct |'))
+    self.assertTrue(rows[0].endswith('| 0.02 | <= 0.02 | yes |') or
+                    rows[0].endswith('| 0.02 | <= 0.02 | NO |'), rows[0])
     for pattern in ('checkpoints/ckpt-256.index',
                     'checkpoints/replay_memory-256.npz',
                     'checkpoints/unit-256.json', 'hparams_history.json',
@@ -106,7 +123,10 @@ class RLTunerRunnerTest(tf.test.TestCase):
     cases = [
         ({'note_rnn_checkpoint_dir': '/nonexistent'},
          '--note_rnn_checkpoint_dir.*/nonexistent'),
-        ({'midi_primer': '/nonexistent.mid'}, '--midi_primer'),
+        ({'midi_primer': '/nonexistent.mid', 'hparams': 'priming=midi'},
+         '--midi_primer'),
+        ({'table1_compositions': -1},
+         r'--table1_compositions: must be an integer in \[0, '),
         ({'num_steps': 0}, r'--num_steps: must be an integer in \[1, '),
         ({'num_steps': 10**23}, r'--num_steps: .*got 100000000000000000000000'),
         ({'output_dir': ''}, '--output_dir: is empty'),
@@ -152,10 +172,11 @@ class RLTunerRunnerTest(tf.test.TestCase):
     out = self.create_tempdir().full_path
     with flagsaver.flagsaver(output_dir=out, num_steps=64):
       runner = rl_tuner_train.build_runner()
-    # The paper's config, epsilon annealed over half of the 64 steps.
+    # The paper's config and protocol (random-note priming), epsilon
+    # annealed over half of the 64 steps.
     self.assertEqual(runner.agent.hparams, rl_tuner_hparams.parse_hparams(
-        'exploration_period=32', base=rl_tuner_hparams.get_config('paper')))
-    self.assertNotEmpty(runner.agent.primer_actions)
+        'priming=random,exploration_period=32',
+        base=rl_tuner_hparams.get_config('paper')))
     stats = runner.agent.train(64 * 5)
     self.assertTrue(np.isfinite(stats.loss))
 
