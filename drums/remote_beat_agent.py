@@ -18,51 +18,22 @@ session does so on its BackgroundJobs worker. One child per instrument.
 
 import collections
 import dataclasses
-import multiprocessing
-import os
-import threading
 from typing import Dict
 
 from drums import beat_agent_hparams
+from rl_tuner import child_process
 
 TickResult = collections.namedtuple('TickResult',
                                     ['action', 'reward', 'loss', 'q_values'])
 TickResult.__doc__ = 'As drums.beat_agent.TickResult (no TF import here).'
 
 
-def _serve(conn, fields: dict, tf_threads: int) -> None:
-  """Child process: builds and warms up the agent, answers requests."""
-  try:  # Not at the real-time priority of the thread that spawned us.
-    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-  except (AttributeError, OSError):
-    pass
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  if tf_threads:
-    tf.config.threading.set_intra_op_parallelism_threads(tf_threads)
-    tf.config.threading.set_inter_op_parallelism_threads(tf_threads)
+def _build(fields: dict):
+  """Child process: the agent, built and warmed up (imports TF)."""
   from drums import beat_agent  # pylint: disable=g-import-not-at-top
-  try:
-    agent = beat_agent.BeatAgent(beat_agent_hparams.BeatAgentHParams(**fields))
-    agent.warm_up()
-  except Exception as e:  # pylint: disable=broad-except
-    conn.send((False, f'{type(e).__name__}: {e}'))
-    return
-  conn.send((True, 'ready'))
-  while True:
-    try:
-      request = conn.recv()
-    except EOFError:
-      return
-    if request is None:
-      return
-    method, args = request
-    try:
-      result = getattr(agent, method)(*args)
-      if method == 'tick':
-        result = tuple(result)
-      conn.send((True, result))
-    except Exception as e:  # pylint: disable=broad-except
-      conn.send((False, (type(e).__name__, str(e))))
+  agent = beat_agent.BeatAgent(beat_agent_hparams.BeatAgentHParams(**fields))
+  agent.warm_up()
+  return agent
 
 
 _ERRORS = {'ValueError': ValueError, 'FloatingPointError': FloatingPointError,
@@ -70,7 +41,7 @@ _ERRORS = {'ValueError': ValueError, 'FloatingPointError': FloatingPointError,
 
 
 class RemoteBeatAgent:
-  """A BeatAgent living in a child process.
+  """A BeatAgent living in a child process (rl_tuner/child_process.py).
 
   Args:
     hparams: the agent's hyperparameters.
@@ -86,36 +57,11 @@ class RemoteBeatAgent:
   def __init__(self, hparams: beat_agent_hparams.BeatAgentHParams,
                tf_threads: int = 1, start_timeout_s: float = 180.0):
     self.hparams = hparams
-    ctx = multiprocessing.get_context('spawn')
-    self._conn, child = ctx.Pipe()
-    self._process = ctx.Process(
-        target=_serve, name='beat-agent',
-        args=(child, dataclasses.asdict(hparams), tf_threads), daemon=True)
-    self._process.start()
-    child.close()
-    self._lock = threading.Lock()
-    if not self._conn.poll(start_timeout_s):
-      self.close()
-      raise RuntimeError(f'beat agent process did not start within '
-                         f'{start_timeout_s} s')
-    ok, message = self._conn.recv()
-    if not ok:
-      self.close()
-      raise RuntimeError(f'beat agent process failed to build: {message}')
-
-  def _call(self, method: str, *args):
-    with self._lock:
-      try:
-        self._conn.send((method, args))
-        ok, result = self._conn.recv()
-      except (EOFError, OSError) as e:
-        raise RuntimeError(f'beat agent process is gone ({e}); exit code '
-                           f'{self._process.exitcode}') from e
-    if not ok:
-      kind, message = result
-      raise _ERRORS.get(kind, RuntimeError)(f'{message} (in the beat agent '
-                                            f'process: {kind})')
-    return result
+    self._child = child_process.ChildProcessObject(
+        _build, (dataclasses.asdict(hparams),), 'beat agent',
+        tf_threads=tf_threads, start_timeout_s=start_timeout_s,
+        errors=_ERRORS)
+    self._call = self._child.call
 
   def tick(self, tick: int, source_hit, target_hit=None,
            mode: str = 'learn') -> TickResult:
@@ -142,17 +88,7 @@ class RemoteBeatAgent:
 
   def close(self) -> None:
     """Stops the child process (idempotent)."""
-    if self._process.is_alive():
-      try:
-        with self._lock:
-          self._conn.send(None)
-      except (OSError, BrokenPipeError):
-        pass
-      self._process.join(5.0)
-      if self._process.is_alive():
-        self._process.terminate()
-        self._process.join(5.0)
-    self._conn.close()
+    self._child.close()
 
 
 def remote_agent_factory(hparams: beat_agent_hparams.BeatAgentHParams):

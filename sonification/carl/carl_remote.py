@@ -15,45 +15,22 @@ receiving ~300 actor weights.
 """
 
 import dataclasses
-import multiprocessing
-import os
-import threading
 from typing import Dict, List
 
 import numpy as np
 
+from rl_tuner import child_process
 from sonification.carl import carl_hparams
 
 
-def _serve(conn, hparams_fields: dict, tf_threads: int) -> None:
-  """Child process: builds the agent, answers (method, args) requests."""
-  try:  # Not at the real-time priority of the thread that spawned us.
-    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-  except (AttributeError, OSError):
-    pass
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  if tf_threads:
-    tf.config.threading.set_intra_op_parallelism_threads(tf_threads)
-    tf.config.threading.set_inter_op_parallelism_threads(tf_threads)
+def _build(hparams_fields: dict):
+  """Child process: the agent (imports TF)."""
   from sonification.carl import carl_agent  # pylint: disable=g-import-not-at-top
-  agent = carl_agent.make_agent(carl_hparams.CarlHParams(**hparams_fields))
-  conn.send((True, 'ready'))
-  while True:
-    try:
-      request = conn.recv()
-    except EOFError:
-      return
-    if request is None:
-      return
-    method, args = request
-    try:
-      conn.send((True, getattr(agent, method)(*args)))
-    except Exception as e:  # pylint: disable=broad-except
-      conn.send((False, f'{type(e).__name__}: {e}'))
+  return carl_agent.make_agent(carl_hparams.CarlHParams(**hparams_fields))
 
 
 class RemoteAgent:
-  """A CarlAgent living in a child process.
+  """A CarlAgent living in a child process (rl_tuner/child_process.py).
 
   Args:
     hparams: CarlHParams for the child's agent.
@@ -68,31 +45,10 @@ class RemoteAgent:
   def __init__(self, hparams: carl_hparams.CarlHParams, tf_threads: int = 1,
                start_timeout_s: float = 180.0):
     self.hparams = hparams
-    ctx = multiprocessing.get_context('spawn')
-    self._conn, child = ctx.Pipe()
-    fields = dataclasses.asdict(hparams)
-    self._process = ctx.Process(target=_serve, name='carl-learner',
-                                args=(child, fields, tf_threads), daemon=True)
-    self._process.start()
-    child.close()
-    self._lock = threading.Lock()
-    if not self._conn.poll(start_timeout_s):
-      self.close()
-      raise RuntimeError(f'CARL learner process did not start within '
-                         f'{start_timeout_s} s')
-    self._conn.recv()
-
-  def _call(self, method: str, *args):
-    with self._lock:
-      try:
-        self._conn.send((method, args))
-        ok, result = self._conn.recv()
-      except (EOFError, OSError) as e:
-        raise RuntimeError(f'CARL learner process is gone ({e}); exit code '
-                           f'{self._process.exitcode}') from e
-    if not ok:
-      raise RuntimeError(f'CARL learner process: {method} failed: {result}')
-    return result
+    self._child = child_process.ChildProcessObject(
+        _build, (dataclasses.asdict(hparams),), 'CARL learner',
+        tf_threads=tf_threads, start_timeout_s=start_timeout_s)
+    self._call = self._child.call
 
   def train_step(self, states, actions, rewards, next_states
                  ) -> Dict[str, float]:
@@ -116,14 +72,4 @@ class RemoteAgent:
 
   def close(self) -> None:
     """Stops the child process (idempotent)."""
-    if self._process.is_alive():
-      try:
-        with self._lock:
-          self._conn.send(None)
-      except (OSError, BrokenPipeError):
-        pass
-      self._process.join(5.0)
-      if self._process.is_alive():
-        self._process.terminate()
-        self._process.join(5.0)
-    self._conn.close()
+    self._child.close()
