@@ -27,6 +27,7 @@ from absl.testing import absltest
 from selenium import webdriver
 from selenium.webdriver.chrome import service as chrome_service
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -98,8 +99,18 @@ class StudioBrowserTest(absltest.TestCase):
     super().tearDownClass()
 
   def wait(self, condition, timeout=90, message=''):
-    return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(
-        lambda d: condition(), message)
+    # A state push may re-render an element between finding and reading it.
+    return WebDriverWait(
+        self.driver, timeout, poll_frequency=0.2,
+        ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: condition(), message)
+
+  def click(self, css, timeout=20):
+    """Clicks ``css``, finding it again if a state push re-rendered it."""
+    def attempt():
+      self.el(css).click()
+      return True
+    self.wait(attempt, timeout, f'could not click {css}')
 
   def el(self, css):
     return self.driver.find_element(By.CSS_SELECTOR, css)
@@ -108,7 +119,7 @@ class StudioBrowserTest(absltest.TestCase):
     return self.driver.find_elements(By.CSS_SELECTOR, css)
 
   def type_program(self, text):
-    self.el('.CodeMirror').click()
+    self.click('.CodeMirror')
     body = self.el('.CodeMirror textarea')
     body.send_keys(Keys.CONTROL, 'a')
     body.send_keys(Keys.DELETE)
@@ -173,8 +184,8 @@ class StudioBrowserTest(absltest.TestCase):
 
     # Switch the snare to predict with the button beside its statement in
     # the editor.
-    self.el('.CodeMirror .inline-modes[data-instrument="snare"] '
-            'button[data-mode="predict"]').click()
+    self.click('.CodeMirror .inline-modes[data-instrument="snare"] '
+               'button[data-mode="predict"]')
     self.wait(lambda: self.active_mode('snare') == 'predict', 30)
     self.wait(lambda: self.els('.CodeMirror .inline-modes button.active'
                                '[data-mode="predict"]'), 10)
@@ -211,15 +222,15 @@ class StudioBrowserTest(absltest.TestCase):
     self.wait(lambda: carl_input()[:2] and abs(carl_input()[0] - 0.83) < 0.02
               and abs(carl_input()[1] - 0.83) < 0.02, 20,
               f'the pad did not move CARL\'s input: {carl_input()}')
-    self.el('#like').click()
-    self.el('header h1').click()
+    self.click('#like')
+    self.click('header h1')
     d.switch_to.active_element.send_keys('l')
     self.wait(lambda: self.carl_number('memory') >= memory + 2, 20,
               'CARL memory did not grow by 2')
     self.assertGreaterEqual(self.carl_number('rewards'), 2)
     # Its other controls act on the session too.
     rewards = self.carl_number('rewards')
-    self.el('#dislike').click()
+    self.click('#dislike')
     self.wait(lambda: self.carl_number('rewards') == rewards + 1, 20)
     for css, value, field in (('#noise', '0.3', 'carl.noise'),
                               ('#reward-scale', '2', 'carl.reward_scale'),
@@ -231,10 +242,10 @@ class StudioBrowserTest(absltest.TestCase):
       box.click()
       box.send_keys(Keys.CONTROL, 'a')
       box.send_keys(value)
-      self.el('header h1').click()  # 'change' fires on blur.
+      self.click('header h1')  # 'change' fires on blur.
       self.wait(lambda: d.execute_script(f'return lastState.{field}') ==
                 float(value), 20, f'{css} did not set {field}')
-    self.el('#clear-memory').click()
+    self.click('#clear-memory')
     self.wait(lambda: self.carl_number('memory') == 0, 20)
 
     # New meta-parameters build fresh agents (off the clock) and keep the
@@ -242,7 +253,7 @@ class StudioBrowserTest(absltest.TestCase):
     structure = self.driver.find_element(By.NAME, 'structure')
     structure.clear()
     structure.send_keys('16/8')
-    self.el('#apply-hparams').click()
+    self.click('#apply-hparams')
     self.wait(lambda: d.execute_script(
         'return lastState.hparams.structure.join("/")') == '16/8', 120)
     self.assertEqual(self.active_mode('snare'), 'predict')
@@ -253,26 +264,26 @@ class StudioBrowserTest(absltest.TestCase):
     name = self.el('#name')
     name.clear()
     name.send_keys('tutorial-1')
-    self.el('#save-program').click()
+    self.click('#save-program')
     self.wait(lambda: 'tutorial-1' in self.el('#saved').text, 20)
     d.execute_script('document.querySelector(".CodeMirror")'
                      '.CodeMirror.setValue("bpm 90;")')
-    self.el('#load-program').click()
+    self.click('#load-program')
     self.wait(lambda: self.editor_text() == PROGRAM, 20)
     # The agent (model + memory) by name too.
-    self.el('#save-agent').click()
+    self.click('#save-agent')
     self.wait(lambda: 'agents: tutorial-1' in self.el('#saved').text, 60)
-    self.el('#load-agent').click()
+    self.click('#load-agent')
     self.wait(lambda: 'loading agent tutorial-1' in self.el('#status').text,
               20)
 
     # Export the session (program, settings, agent; re-evaluating made the
     # snare learn again, so predict first), change the program and the
     # mode, then import it back from the file.
-    self.el('.mode-row[data-instrument="snare"] button[data-mode="predict"]'
-           ).click()
+    self.click('.mode-row[data-instrument="snare"] '
+               'button[data-mode="predict"]')
     self.wait(lambda: self.active_mode('snare') == 'predict', 30)
-    self.el('#export').click()
+    self.click('#export')
     exported = self.wait(lambda: d.execute_script('return window.lastExport'),
                          60)
     self.assertEqual(exported['program'], PROGRAM)
@@ -291,7 +302,7 @@ class StudioBrowserTest(absltest.TestCase):
 
     # Browser audio: the engine's blocks play in the worklet (the kick is
     # heard: a peak above -40 dBFS) and the measured latency is shown.
-    self.el('#audio-on').click()
+    self.click('#audio-on')
     self.wait(lambda: float(self.el('#latency').get_attribute('data-heard')
                             or 0) > 0.01, 30, 'nothing heard in the browser')
     self.assertGreater(float(self.el('#latency').get_attribute('data-ms')),
