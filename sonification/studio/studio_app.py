@@ -16,8 +16,10 @@ boundary, exactly as ``live --program`` does (DrumLiveApp's own verbs are
 reused). Until an agent is ready its instrument plays as written.
 
 After each tick the clock thread publishes a snapshot (:meth:`snapshot`):
-the bar's source, target and predicted hits per tick, the playing tick, the
-mean loss per bar, modes, tempo and CARL's rewards, memory and losses. The
+the bar's source, target and predicted hits per tick, what each statement of
+the program played per tick (``plays``), the playing tick, the mean loss per
+bar, modes, tempo, the 0-1 control inputs the synths follow (``controls``:
+``cut_mousex`` and the like) and CARL's rewards, memory and losses. The
 web server reads it from another thread; a snapshot is never mutated after
 it is published.
 
@@ -94,6 +96,8 @@ class StudioApp:
     self._bar_losses: Dict[str, list] = {}
     self._bar = None
     self._pattern = self._empty_pattern()
+    self._plays_program = None  # the program self._plays is for.
+    self._plays = []
     self._snapshot = self._make_snapshot(None)
 
   # ----------------------------------------------------------- building --
@@ -135,6 +139,8 @@ class StudioApp:
     the old one, whose agents are closed off the clock."""
     old = self.drums
     old.notes.all_off()
+    for name, value in old.session.controls.items():  # the mouse stays.
+      session.set_control(name, value)
     self.drums = self._make_drums(session)
     self.hparams = hparams
     self._pattern = self._empty_pattern()
@@ -334,9 +340,29 @@ class StudioApp:
         row[step] = int(record.actions.get(instrument) or 0)
         pattern['predicted'][instrument] = row
       self._pattern = pattern
+      self._update_plays(record)
       for instrument, loss in record.losses.items():
         self._bar_losses.setdefault(instrument, []).append(float(loss))
     self._snapshot = self._make_snapshot(tick)
+
+  def _update_plays(self, record) -> None:
+    """What each statement played at ``record``'s tick (a new list of rows;
+    rows start empty when the program changes)."""
+    program = self.drums.session.program
+    n = len(self._pattern['source'])
+    if program is not self._plays_program:
+      self._plays_program = program
+      self._plays = [dict(line=st.line, name=st.instrument, hits=[0] * n)
+                     for st in program.statements]
+    played = {hit.statement for hit in record.hits if hit.statement >= 0}
+    played.update(note.statement for note in record.notes
+                  if note.statement >= 0)
+    rows = []
+    for i, row in enumerate(self._plays):
+      hits = list(row['hits'])
+      hits[record.tick] = int(i in played)
+      rows.append(dict(row, hits=hits))
+    self._plays = rows
 
   def _make_snapshot(self, tick) -> dict:
     carl = None
@@ -358,7 +384,8 @@ class StudioApp:
         hushed=self.hushed, building=self.building,
         build_errors=list(self.build_errors),
         modes=self.drums.session.modes,
-        pattern=self._pattern,
+        pattern=self._pattern, plays=self._plays,
+        controls=dict(self.drums.session.controls),
         loss={k: [list(p) for p in v] for k, v in
               self._loss_history.items()},
         hparams=studio_store.hparams_to_json(self.hparams),

@@ -124,6 +124,7 @@ function showState(s) {
   showPattern(s);
   drawLoss(s.loss);
   showCarl(s.carl);
+  showMouse(s.controls);
   showHparams(s.hparams);
   $('outputs').textContent = `outputs: ${s.audio.outputs.join(', ')}; ` +
       `${s.audio.browser_clients} browser stream(s) at ${s.audio.sample_rate} Hz`;
@@ -224,6 +225,12 @@ function showPattern(s) {
     box.appendChild(patternRow(`${instrument} target`, p.target[instrument], s.step, 'target'));
     box.appendChild(patternRow(`${instrument} predicted`, p.predicted[instrument], s.step, 'predicted'));
   }
+  // What each statement played this bar (a predict line: the agent's hits).
+  (s.plays || []).forEach((row, i) => {
+    const el = patternRow(`line ${row.line} ${row.name}`, row.hits, s.step, 'plays');
+    if (i === 0) el.classList.add('first-play');
+    box.appendChild(el);
+  });
 }
 
 const COLOURS = ['#e4572e', '#29335c', '#17bebb', '#f3a712', '#76b041'];
@@ -324,6 +331,63 @@ $('reward-scale').onchange = (e) => osc('/carl/reward_scale', Number(e.target.va
 $('optimise-every').onchange = (e) => osc('/carl/optimise_every', Math.round(Number(e.target.value)));
 $('noise').onchange = (e) => osc('/carl/noise', Number(e.target.value));
 $('bpm').onchange = (e) => osc('/tempo', Number(e.target.value));
+
+// ------------------------------------------------------ synth mouse --
+// The synths' cut_mousex / res_mousey / env_mousex ... follow the controls
+// mousex and mousey (0-1, /drums/control): the pad, or the pointer anywhere
+// on the page when the box is ticked (as Sema's _mousex). At most one
+// message per control every 30 ms, and only when the value changed.
+
+const mouse = {x: null, y: null, sent: {}, timer: null, dragging: false};
+
+function setMouse(x, y) {
+  mouse.x = Math.min(1, Math.max(0, x));
+  mouse.y = Math.min(1, Math.max(0, y));
+  placeMouseDot(mouse.x, mouse.y);
+  if (mouse.timer === null) mouse.timer = setTimeout(flushMouse, 30);
+}
+
+function flushMouse() {
+  mouse.timer = null;
+  for (const [name, value] of [['mousex', mouse.x], ['mousey', mouse.y]]) {
+    const v = Math.round(value * 1000) / 1000;
+    if (mouse.sent[name] !== v) {
+      osc('/drums/control', name, v);
+      mouse.sent[name] = v;
+    }
+  }
+}
+
+function placeMouseDot(x, y) {
+  $('mouse-dot').style.left = `${x * 100}%`;
+  $('mouse-dot').style.top = `${(1 - y) * 100}%`;
+}
+
+function showMouse(controls) {
+  if (!controls) return;
+  const x = controls.mousex, y = controls.mousey;
+  $('mouse-values').textContent = `mousex ${x.toFixed(2)}  mousey ${y.toFixed(2)}`;
+  $('mouse-values').dataset.x = x;
+  $('mouse-values').dataset.y = y;
+  if (!mouse.dragging && !$('mouse-page').checked) placeMouseDot(x, y);
+}
+
+const mousePad = $('mouse-pad');
+function mousePadInput(e) {
+  const r = mousePad.getBoundingClientRect();
+  setMouse((e.clientX - r.left) / r.width, 1 - (e.clientY - r.top) / r.height);
+}
+mousePad.addEventListener('pointerdown', (e) => {
+  mouse.dragging = true;
+  mousePad.setPointerCapture(e.pointerId);
+  mousePadInput(e);
+});
+mousePad.addEventListener('pointermove', (e) => { if (mouse.dragging) mousePadInput(e); });
+mousePad.addEventListener('pointerup', () => { mouse.dragging = false; });
+document.addEventListener('pointermove', (e) => {
+  if (!$('mouse-page').checked || mouse.dragging) return;
+  setMouse(e.clientX / window.innerWidth, 1 - e.clientY / window.innerHeight);
+});
 
 // ---------------------------------------------------- meta-parameters --
 

@@ -125,6 +125,45 @@ class StudioAppTest(absltest.TestCase):
     self.assertEqual((s['bar'], s['step']), (1, 0))
     self.assertIsNone(s['carl'])
 
+  def test_what_each_line_plays(self):
+    # kick*4 on ticks 0, 2, 4, 6; the snare learns snare*2+0.5 (ticks 2, 6)
+    # and the fake agent plays the source, so in predict its line plays the
+    # source's ticks (0, 4), not the written ones; the bass (line 3) plays
+    # 3,3,2: phases 0, 3/8, 6/8 -> ticks 0, 3, 6.
+    app = self.make('source kick*2;\npredict snare*2+0.5;\n'
+                    'bass 3,3,2 36 cut40;')
+    self.boundary()
+    for i in range(8):
+      app.on_tick(tick(i))
+    plays = app.snapshot()['plays']
+    self.assertEqual([(r['line'], r['name']) for r in plays],
+                     [(1, 'kick'), (2, 'snare'), (3, 'bass')])
+    self.assertEqual(plays[0]['hits'], [1, 0, 0, 0, 1, 0, 0, 0])
+    self.assertEqual(plays[1]['hits'], [1, 0, 0, 0, 1, 0, 0, 0])
+    self.assertEqual(app.snapshot()['pattern']['target']['snare'],
+                     [0, 0, 1, 0, 0, 0, 1, 0])
+    self.assertEqual(plays[2]['hits'], [1, 0, 0, 1, 0, 0, 1, 0])
+    # A new program starts its rows afresh.
+    app.set_program('kick*8;')
+    self.boundary()
+    app.on_tick(tick(8))
+    self.assertEqual(app.snapshot()['plays'],
+                     [dict(line=1, name='kick', hits=[1] + [0] * 7)])
+
+  def test_the_mouse_controls_are_shown_and_survive_new_agents(self):
+    app = self.make()
+    self.boundary()
+    self.assertEqual(app.snapshot()['controls'],
+                     dict(mousex=0.5, mousey=0.5))
+    app.handlers()['drums/control']('mousex', 0.9)
+    app.on_tick(tick(0))
+    self.assertEqual(app.snapshot()['controls']['mousex'], 0.9)
+    app.handlers()['drums/hparams']('structure=16')  # a fresh session.
+    self.boundary()
+    app.on_tick(tick(1))
+    self.assertEqual(app.snapshot()['controls'],
+                     dict(mousex=0.9, mousey=0.5))
+
   def test_the_written_part_plays_until_the_agent_is_ready(self):
     app = self.make('learn snare*2;')
     app.on_tick(tick(0))  # no agent yet: the snare plays as written.

@@ -5,7 +5,8 @@ agents and a threaded CARL learner, then drives the page like a user: type the
 tutorial's program and press Ctrl-Enter, see the pattern view and the loss
 plot fill, switch snare to predict, make a parse error and see it inline at
 its line and column while the old program keeps playing, drag on the XY pad
-and like (CARL's memory grows), save a program by name and load it back,
+and like (CARL's memory grows), drag on the synths' mouse pad (the mousex and
+mousey controls follow), save a program by name and load it back,
 export the session, change the program and import the session back, and
 turn on browser audio (the latency shows). A screenshot of the page is kept
 in $TEST_UNDECLARED_OUTPUTS_DIR/studio.png.
@@ -175,9 +176,14 @@ class StudioBrowserTest(absltest.TestCase):
     # target on the same ticks (8 ticks per bar).
     self.wait(lambda: self.pattern_row('snare target') == [1, 0, 0, 0] * 2, 60)
     self.wait(lambda: self.pattern_row('source') == [1, 0, 0, 0] * 2, 30)
-    # The playing tick is outlined in each of the three rows.
+    # What each line plays: the kick (line 1) as written; the learning
+    # snare's written part is heard too.
+    self.wait(lambda: self.pattern_row('line 1 kick') == [1, 0, 0, 0] * 2, 30)
+    self.wait(lambda: self.pattern_row('line 1 snare') == [1, 0, 0, 0] * 2,
+              30)
+    # The playing tick is outlined in each of the five rows.
     self.assertEqual(d.execute_script(
-        'return document.querySelectorAll(".cell.now").length'), 3)
+        'return document.querySelectorAll(".cell.now").length'), 5)
     # The loss plot: points once a bar of learning has passed.
     self.wait(lambda: int(self.el('#loss').get_attribute('data-points')) >= 2,
               90, 'the loss plot got no points')
@@ -222,6 +228,18 @@ class StudioBrowserTest(absltest.TestCase):
     self.wait(lambda: carl_input()[:2] and abs(carl_input()[0] - 0.83) < 0.02
               and abs(carl_input()[1] - 0.83) < 0.02, 20,
               f'the pad did not move CARL\'s input: {carl_input()}')
+    # The synths' mouse (cut_mousex, res_mousey): drag on its pad (240 x 90
+    # px), released 60 px right of and 30 px above its centre: mousex =
+    # (120 + 60) / 240 = 0.75, mousey = (45 + 30) / 90 = 0.83.
+    mouse_pad = self.el('#mouse-pad')
+    ActionChains(d).move_to_element_with_offset(
+        mouse_pad, -60, 0).click_and_hold().move_by_offset(
+            120, -30).release().perform()
+    controls = lambda: d.execute_script('return lastState.controls')
+    self.wait(lambda: abs(controls()['mousex'] - 0.75) < 0.02 and
+              abs(controls()['mousey'] - 0.83) < 0.02, 20,
+              f'the mouse pad did not move the controls: {controls()}')
+    self.assertIn('mousex 0.75', self.text('#mouse-values'))
     self.click('#like')
     self.click('header h1')
     d.switch_to.active_element.send_keys('l')
