@@ -240,6 +240,20 @@ class StudioBrowserTest(absltest.TestCase):
               abs(controls()['mousey'] - 0.83) < 0.02, 20,
               f'the mouse pad did not move the controls: {controls()}')
     self.assertIn('mousex 0.75', self.text('#mouse-values'))
+    # "Follow the pointer anywhere on the page" (Sema's _mousex): the
+    # pointer over the page's title gives its place in the window.
+    self.click('#mouse-page')
+    title = self.el('header h1')
+    ActionChains(d).move_to_element(title).perform()
+    x, y = d.execute_script(
+        'const r = arguments[0].getBoundingClientRect();'
+        'return [(r.left + r.width / 2) / innerWidth,'
+        '        1 - (r.top + r.height / 2) / innerHeight];', title)
+    self.wait(lambda: abs(controls()['mousex'] - x) < 0.02 and
+              abs(controls()['mousey'] - y) < 0.02, 20,
+              f'the page pointer did not move the controls to {x, y}: '
+              f'{controls()}')
+    self.click('#mouse-page')  # off again: the pointer is free.
     self.click('#like')
     self.click('header h1')
     d.switch_to.active_element.send_keys('l')
