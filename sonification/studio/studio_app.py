@@ -129,10 +129,14 @@ class StudioApp:
     self.drums.attach_runtime(runtime)
 
   def _programmed(self, prepared) -> None:
-    """DrumLiveApp switched to a new program (clock thread)."""
-    del prepared
+    """DrumLiveApp switched to a new program (clock thread). The program's
+    ``bpm`` (default 120) becomes the tempo even when it equals the last
+    program's (DrumLiveApp sets it only on a change): a tempo set on the
+    page since gives way to the evaluated program, as the page says."""
     self.hushed = False
     self.program_text = self.drums.program_text
+    if self.runtime is not None and self.runtime.set_tempo is not None:
+      self.runtime.set_tempo(float(prepared.program.bpm))
 
   def _swap_drums(self, session, hparams) -> None:
     """Clock thread: a new session (agents built or to be built) replaces

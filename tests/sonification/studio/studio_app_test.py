@@ -180,11 +180,24 @@ class StudioAppTest(absltest.TestCase):
     self.assertEqual(app.program_text, 'source kick*2; learn snare*2;')
     self.boundary()  # switched; the closedhat agent is submitted.
     self.assertEqual(app.drums.session.modes, {'closedhat': 'learn'})
-    self.assertEqual(self.bpms, [90.0])
+    self.assertEqual(set(self.bpms), {90.0})  # the program's tempo.
     self.assertEqual(app.program_text, 'bpm 90; source kick; learn closedhat;')
     self.boundary()
     self.assertEqual([b[0] for b in self.built], ['snare', 'closedhat'])
     self.assertIn('closedhat', app.drums.session.agents)
+
+  def test_an_evaluation_sets_the_programs_tempo(self):
+    # bpm 90 playing; the page's tempo box sets 100 (/tempo, straight to the
+    # clock); evaluating the same program again brings 90 back.
+    app = self.make('bpm 90; kick;')
+    self.boundary()
+    self.bpms.append(100.0)  # what /tempo did to the clock.
+    app.set_program('bpm 90; kick;')
+    self.boundary()
+    self.assertEqual(self.bpms[-1], 90.0)
+    app.set_program('kick;')  # no bpm: the default, 120.
+    self.boundary()
+    self.assertEqual(self.bpms[-1], 120.0)
 
   def test_parse_error_keeps_the_old_program(self):
     app = self.make()
