@@ -195,10 +195,10 @@ class StudioApp:
 
   def export_session(self, path: str) -> None:
     """Writes the whole session (program, settings, agents) as JSON: the
-    agents' arrays are taken now (~1 ms per agent), the file is written off
-    the clock."""
-    arrays = self.drums.session.snapshot() if self.drums.session.agents \
-        else None
+    agents' arrays are asked for now (queued after their ticks so far),
+    collected and written off the clock."""
+    arrays = (self.drums.session.snapshot_later()
+              if self.drums.session.agents else None)
     text, settings = self.program_text, self.settings()
 
     def work():
@@ -206,7 +206,7 @@ class StudioApp:
         agents_path = None
         if arrays:
           agents_path = session_lib.write_snapshot(
-              os.path.join(tmp, 'agents.npz'), arrays)
+              os.path.join(tmp, 'agents.npz'), arrays())
         return studio_store.write_session(path, text, settings, agents_path)
 
     self.runtime.jobs.submit('studio/export', work, None,
