@@ -190,6 +190,14 @@ class PipelinedAgent:
       raise error
     return result, late
 
+  def drain(self) -> List[Tuple[int, Any, Optional[BaseException]]]:
+    """Every answered tick not taken yet, as (index, result, error) in
+    index order (never blocks, never raises): for a caller that does not
+    play ticks on a schedule (the agent bridge)."""
+    self._collect()
+    done = [(key,) + self._ready.pop(key) for key in sorted(self._ready)]
+    return done
+
   def call_async(self, method: str, *args,
                  want_result: bool = False
                  ) -> Optional[concurrent.futures.Future]:

@@ -207,6 +207,7 @@ def _drum_app(sink, hp):
 
 def _agent_app(sink, hp):
   del hp
+  from drums import agent_pipeline  # pylint: disable=g-import-not-at-top
   from drums import beat_agent_hparams  # pylint: disable=g-import-not-at-top
   from drums import language  # pylint: disable=g-import-not-at-top
   from drums import remote_beat_agent  # pylint: disable=g-import-not-at-top
@@ -222,7 +223,8 @@ def _agent_app(sink, hp):
   except ValueError as e:
     raise app.UsageError(f'--agent_hparams: {e}') from e
   bridge = agent_bridge.AgentBridgeApp(
-      lambda: remote_beat_agent.RemoteBeatAgent(hparams), sink,
+      lambda: agent_pipeline.PipelinedAgent(
+          remote_beat_agent.RemoteBeatAgent(hparams)), sink,
       FLAGS.agent_instrument, FLAGS.agent_mode, hparams.ticks_per_bar,
       clock_ticks=FLAGS.agent_ticks == 'clock')
   return bridge, 120.0, 8

@@ -138,6 +138,17 @@ class Runtime:
     """``reply(text)`` to the sender of the command being handled now."""
     return self.router.error_reply
 
+  def reply_sender(self) -> Callable[..., bool]:
+    """``send(path, *args)`` to the sender of the command being handled
+    now, usable later and from any thread (an answer that comes after the
+    handler returned); sends nothing for a command not from OSC."""
+    command = self.router.current
+    osc = self.inputs.get('osc')
+    reply_to = None if command is None else command.reply_to
+    if reply_to is None or osc is None:
+      return lambda path, *args: False
+    return lambda path, *args: osc.send(reply_to, path, *args)
+
   def send_back(self, path: str, *args: Any) -> bool:
     """Sends an OSC message to the sender of the command being handled now
     (when it came over OSC); True if sent."""
@@ -270,6 +281,9 @@ class LiveSession:
     self.max_commands_per_tick = max_commands_per_tick
     self.command_budget_s = command_budget_s
     clock.add_callback(self._tick_boundary)
+    # An app's ``poll()`` (never blocks) runs between ticks too: answers
+    # that arrive after their command (the agent bridge's predictions).
+    self._poll = getattr(app, 'poll', None)
     if hasattr(clock, 'add_idle_callback'):
       clock.add_idle_callback(self._between_ticks)
     clock.add_callback(app.on_tick)
@@ -347,6 +361,8 @@ class LiveSession:
 
   def _between_ticks(self, remaining_s: float) -> None:
     self._drain(min(self.command_budget_s, remaining_s / 4))
+    if self._poll is not None:
+      self._poll()
 
   def run(self, num_ticks: Optional[int] = None,
           duration_s: Optional[float] = None) -> dict:
