@@ -40,6 +40,11 @@ def _build(fields: dict):
   return agent
 
 
+# The child's nice value: pipelined (drums/agent_pipeline.py), a step has a
+# whole tick to answer, so the agent can wait for the cores; the clock's
+# process must not (importing TF took both cores for seconds).
+CHILD_NICE = 10
+
 _ERRORS = {'ValueError': ValueError, 'FloatingPointError': FloatingPointError,
            'KeyError': KeyError}
 
@@ -55,6 +60,8 @@ class RemoteBeatAgent:
       warm up.
     build: module-level ``build(hparams_fields) -> agent`` run in the child
       (default: the TF BeatAgent, warmed up; tests pass TF-free fakes).
+    nice: the child's nice value (rl_tuner/child_process.py): its TF import
+      and steps yield the cores to the clock's process.
 
   Raises:
     RuntimeError: if the child does not start in time or dies.
@@ -62,12 +69,13 @@ class RemoteBeatAgent:
 
   def __init__(self, hparams: beat_agent_hparams.BeatAgentHParams,
                tf_threads: int = 1, start_timeout_s: float = 180.0,
-               build: Callable[[dict], object] = _build):
+               build: Callable[[dict], object] = _build,
+               nice: int = CHILD_NICE):
     self.hparams = hparams
     self._child = child_process.ChildProcessObject(
         build, (dataclasses.asdict(hparams),), 'beat agent',
         tf_threads=tf_threads, start_timeout_s=start_timeout_s,
-        errors=_ERRORS)
+        errors=_ERRORS, nice=nice)
     self._call = self._child.call
 
   def tick(self, tick: int, source_hit, target_hit=None,
@@ -98,16 +106,21 @@ class RemoteBeatAgent:
     self._child.close()
 
 
-def remote_agent_factory(hparams: beat_agent_hparams.BeatAgentHParams):
+def remote_agent_factory(hparams: beat_agent_hparams.BeatAgentHParams,
+                         pipelined: bool = True):
   """A DrumSession agent_factory for a live clock: one RemoteBeatAgent per
   instrument (seeded as drums.session.default_agent_factory), pipelined
-  (drums.agent_pipeline.PipelinedAgent) so the clock never waits on it."""
+  (drums.agent_pipeline.PipelinedAgent) so the clock never waits on it;
+  ``pipelined=False`` gives the bare agents (each tick a round trip on the
+  caller's thread: only to measure the difference)."""
   from drums import language  # pylint: disable=g-import-not-at-top
 
-  def make(instrument: str) -> agent_pipeline.PipelinedAgent:
+  def make(instrument: str):
     seed = hparams.seed + language.DRUM_INSTRUMENTS.index(instrument)
+    agent = RemoteBeatAgent(dataclasses.replace(hparams, seed=seed))
+    if not pipelined:
+      return agent
     return agent_pipeline.PipelinedAgent(
-        RemoteBeatAgent(dataclasses.replace(hparams, seed=seed)),
-        name=f'{instrument}-agent-exchange')
+        agent, name=f'{instrument}-agent-exchange')
 
   return make

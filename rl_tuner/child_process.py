@@ -17,12 +17,18 @@ import threading
 from typing import Callable, Dict, Optional, Tuple, Type
 
 
-def _serve(conn, build: Callable, build_args: Tuple, tf_threads: int) -> None:
+def _serve(conn, build: Callable, build_args: Tuple, tf_threads: int,
+           nice: int = 0) -> None:
   """Child process: builds the object, then answers requests until None."""
   try:  # Not at the real-time priority of the thread that spawned us.
     os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
   except (AttributeError, OSError):
     pass
+  if nice:
+    try:
+      os.nice(nice)
+    except (AttributeError, OSError):
+      pass
   if tf_threads:
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     tf.config.threading.set_intra_op_parallelism_threads(tf_threads)
@@ -62,6 +68,11 @@ class ChildProcessObject:
       core of a 2-core machine to the clock; 0 = TF's default, and TF is not
       imported before ``build``).
     start_timeout_s: seconds to wait for the child to build the object.
+    nice: added to the child's nice value (0-19; e.g. 10). The threads of
+      the clock's process then win the cores from the child (importing TF
+      takes both cores for seconds): a normal-priority thread holding the
+      GIL is not kept off a core while the real-time clock thread waits for
+      the GIL.
     errors: exception types the child's errors are raised as, by class name
       (others become RuntimeError).
 
@@ -71,14 +82,18 @@ class ChildProcessObject:
 
   def __init__(self, build: Callable, build_args: Tuple, what: str,
                tf_threads: int = 1, start_timeout_s: float = 180.0,
-               errors: Optional[Dict[str, Type[Exception]]] = None):
+               errors: Optional[Dict[str, Type[Exception]]] = None,
+               nice: int = 0):
+    if not 0 <= nice <= 19:
+      raise ValueError(f'nice must be in [0, 19], got {nice}')
     self.what = what
     self._errors = dict(errors or {})
     ctx = multiprocessing.get_context('spawn')
     self._conn, child = ctx.Pipe()
     self._process = ctx.Process(
         target=_serve, name=what.replace(' ', '-'),
-        args=(child, build, tuple(build_args), tf_threads), daemon=True)
+        args=(child, build, tuple(build_args), tf_threads, nice),
+        daemon=True)
     self._process.start()
     child.close()
     self._lock = threading.Lock()

@@ -369,9 +369,10 @@ class LiveSession:
     """Runs until num_ticks/duration_s, /stop or Ctrl-C; then closes.
 
     Returns:
-      Statistics: ticks, jitter summary (ms), router counters, callback
-      errors, error counts by kind, job counters, and each input's counters
-      under its name.
+      Statistics: ticks, jitter summary (ms; ``done_ms``: when each tick's
+      callbacks had all returned, after its deadline), router counters,
+      callback errors, error counts by kind, job counters, and each input's
+      counters under its name.
     """
     ticks = 0
     try:
@@ -382,7 +383,9 @@ class LiveSession:
       logging.info('interrupted')
     finally:
       self.close()
+    done = getattr(self.clock, 'done', None)
     stats = dict(ticks=ticks, jitter_ms=self.clock.jitter.summary(),
+                 done_ms=done.summary() if done is not None else None,
                  router=dict(self.router.stats),
                  callback_errors=self.clock.callback_errors,
                  errors=self.errors.summary(), jobs=dict(self.jobs.stats))
@@ -414,6 +417,10 @@ def print_stats(stats: dict, out=sys.stdout) -> None:
   print(f"ticks {stats['ticks']}  lateness p50 {j['p50_ms']:.3f} ms  p99 "
         f"{j['p99_ms']:.3f} ms  max {j['max_ms']:.3f} ms  callback errors "
         f"{stats['callback_errors']}", file=out)
+  d = stats.get('done_ms')
+  if d and d['count']:
+    print(f"tick done (output out) after deadline: p50 {d['p50_ms']:.3f} ms"
+          f"  p99 {d['p99_ms']:.3f} ms  max {d['max_ms']:.3f} ms", file=out)
   for name in ('osc', 'midi_in', 'pad'):
     if name in stats:
       print(f'{name} {stats[name]}', file=out)

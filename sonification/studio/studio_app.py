@@ -47,11 +47,13 @@ _DRUM_VERBS = ('drums/mode', 'drums/program', 'drums/reset', 'drums/save',
                'drums/load', 'drums/control')
 
 
-def remote_factory_fn(hparams: beat_agent_hparams.BeatAgentHParams):
+def remote_factory_fn(hparams: beat_agent_hparams.BeatAgentHParams,
+                      pipelined: bool = True):
   """hparams -> (instrument -> RemoteBeatAgent): agents in child processes
-  (drums/remote_beat_agent.py), so the clock's process never imports TF."""
+  (drums/remote_beat_agent.py), so the clock's process never imports TF;
+  pipelined (drums/agent_pipeline.py), so the clock never waits on them."""
   from drums import remote_beat_agent  # pylint: disable=g-import-not-at-top
-  return remote_beat_agent.remote_agent_factory(hparams)
+  return remote_beat_agent.remote_agent_factory(hparams, pipelined)
 
 
 class StudioApp:
@@ -90,6 +92,7 @@ class StudioApp:
     self.program_text = program_text
     self.hparams = hparams
     self.drums = self._make_drums(self._make_session(program_text, hparams))
+    self._retired_agent_stats: Dict[str, int] = {}  # sessions replaced.
     self._loss_history: Dict[str, collections.deque] = {}
     self._bar_losses: Dict[str, list] = {}
     self._bar = None
@@ -135,6 +138,9 @@ class StudioApp:
     the old one, whose agents are closed off the clock."""
     old = self.drums
     old.notes.all_off()
+    for key, value in old.session.agent_stats.items():
+      self._retired_agent_stats[key] = (
+          self._retired_agent_stats.get(key, 0) + value)
     self.drums = self._make_drums(session)
     self.hparams = hparams
     self._pattern = self._empty_pattern()
@@ -147,6 +153,17 @@ class StudioApp:
     jobs = self.runtime.jobs
     jobs.submit('drums/retire', lambda: None,
                 lambda _: jobs.submit('drums/close', old.session.close))
+
+  @property
+  def agent_stats(self) -> Dict[str, int]:
+    """The beat agents' steps over the whole run (replaced sessions too):
+    'steps' taken at their tick, 'late' (asked for ahead, not answered in
+    time: the written part played), 'not_ahead' (a new agent's first tick);
+    drums.session.DrumSession.agent_stats."""
+    stats = dict(self.drums.session.agent_stats)
+    for key, value in self._retired_agent_stats.items():
+      stats[key] = stats.get(key, 0) + value
+    return stats
 
   @property
   def building(self) -> bool:

@@ -14,6 +14,7 @@ the same command queue as OSC (--osc_port, default 9000); see
 docs/studio.md.
 """
 
+import functools
 import secrets
 import sys
 import threading
@@ -78,6 +79,13 @@ flags.DEFINE_bool('test_tone', False, 'stream a 440 Hz test tone to the '
                   'browser instead of the session')
 flags.DEFINE_float('switch_interval_ms', 0.5, 'Python thread switch interval '
                    '(sys.setswitchinterval), as live\'s flag')
+flags.DEFINE_bool('realtime', True, 'run the drum clock thread with '
+                  'SCHED_FIFO priority when the system allows it '
+                  '(clock.try_realtime_priority), as live does')
+flags.DEFINE_bool('agent_lookahead', True, 'ask the beat agents for the '
+                  'next tick ahead, never waiting on them on the clock '
+                  '(drums/agent_pipeline.py); false: a round trip per tick '
+                  'on the clock thread (to measure the difference)')
 flags.DEFINE_float('seconds', None, 'stop after N seconds (tests)')
 flags.DEFINE_integer('seed', 0, 'random seed')
 
@@ -158,7 +166,9 @@ def main(argv):
   carl, carl_agent = _carl(sink, hp) if FLAGS.carl else (None, None)
   # Beat agents are built in child processes by the runtime's worker
   # (drums/remote_beat_agent.py): no TensorFlow in this process.
-  the_app = studio_app.StudioApp(text, sink, carl=carl)
+  the_app = studio_app.StudioApp(
+      text, sink, carl=carl, agent_factory_fn=functools.partial(
+          studio_app.remote_factory_fn, pipelined=FLAGS.agent_lookahead))
   control = studio_server.StudioInput()
   inputs = {'studio': control}
   if FLAGS.osc_port >= 0:
@@ -183,6 +193,8 @@ def main(argv):
     carl_clock = clock_lib.Clock(bpm=CARL_BPM, ticks_per_bar=FLAGS.carl_rate)
 
   def run_clock():
+    if FLAGS.realtime:  # other processes (agents' TF) cannot delay a tick.
+      clock_lib.try_realtime_priority()
     result['stats'] = session.run(duration_s=FLAGS.seconds)
     loop.add_callback(loop.stop)
 
@@ -207,6 +219,9 @@ def main(argv):
       j = carl_clock.jitter.summary()
       print(f"CARL at {FLAGS.carl_rate} Hz: lateness p99 {j['p99_ms']:.3f} ms"
             f"  max {j['max_ms']:.3f} ms")
+    a = the_app.agent_stats
+    print(f"beat agent steps {a['steps']}  late {a['late']}  first "
+          f"(not asked ahead) {a['not_ahead']}")
     print('TensorFlow in the clock process: '
           f"{'yes' if 'tensorflow' in sys.modules else 'no'}")
 
