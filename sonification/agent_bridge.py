@@ -19,11 +19,13 @@ bridge's own (8 per bar, from 0 at the first tick the agent answers;
 ``/agent/reset`` restarts it).
 
 A MIDI sequencer instead plays notes: with ``clock_ticks`` (``live --agent
---agent_ticks=clock``, with ``--midi_clock`` to follow its clock) source and
-target notes (midi_control actions ``agent_source``, ``agent_target``, e.g.
-``--midi_map=note36=agent_source,note38=agent_target``) are latched, and at
-each clock tick the agent steps on them (no target note while learning is
-a 0); its predicted hits go out as notes on the sinks (``--midi_port``).
+--agent_ticks=clock``, with ``--midi_clock`` to follow its clock) the source
+and target notes, each a note on one channel (``--agent_source_channel``,
+``--agent_source_note``, ``--agent_target_channel``, ``--agent_target_note``;
+default kick 36 and snare 38 on channel 10; midi_control.agent_note_bindings),
+are latched, and at each clock tick the agent steps on them (no target note
+while learning is a 0); its predicted hits go out as notes on the sinks
+(``--midi_port``) on their own channel (``--agent_out_channel``).
 
 Modes and verbs as in a drum session: ``/agent/mode learn|predict|off``
 (learn needs the target), ``/agent/reset``, ``/agent/save PATH``,
@@ -59,6 +61,8 @@ class AgentBridgeApp:
     ticks_per_bar: the bridge's tick grid (8).
     clock_ticks: step the agent at each clock tick on the hits latched by
       ``agent/hit`` (MIDI) instead of on ``/agent/tick`` messages.
+    out_channel: the MIDI channel (0-15, mido's numbering) the predicted
+      hits go out on (default the General MIDI drum channel, 10 to users).
 
   Attributes:
     agent: the agent once built (None before).
@@ -69,7 +73,12 @@ class AgentBridgeApp:
   def __init__(self, make_agent: Callable[[], object],
                sink: Optional[sinks_lib.Sink] = None,
                instrument: str = 'snare', mode: str = 'learn',
-               ticks_per_bar: int = 8, clock_ticks: bool = False):
+               ticks_per_bar: int = 8, clock_ticks: bool = False,
+               out_channel: int = sinks_lib.DRUM_CHANNEL):
+    if not 0 <= out_channel <= 15:
+      raise ValueError(f'out_channel must be a MIDI channel 0-15 (mido), got '
+                       f'{out_channel!r}')
+    self.out_channel = out_channel
     self._make_agent = make_agent
     self.sink = sink or sinks_lib.Sink()
     self.notes = sinks_lib.NoteScheduler(self.sink)
@@ -162,7 +171,7 @@ class AgentBridgeApp:
       self.losses.append(float(result.loss))
     if action == 1 and self.clock_tick is not None:
       self.notes.play(self.clock_tick.index, self.clock_tick.time_s,
-                      self.pitch, 100, sinks_lib.DRUM_CHANNEL)
+                      self.pitch, 100, self.out_channel)
     return action
 
   def _submit(self, step: int, source: int, target) -> None:

@@ -113,6 +113,34 @@ class AgentBridgeTest(absltest.TestCase):
     self.assertEqual([(e[1], e[2]) for e in notes], [(0.2, 38)])
     self.assertEqual(live.errors.summary(), {})
 
+  def test_midi_channels_in_and_out(self):
+    # live --agent --agent_ticks=clock --agent_out_channel=11: source and
+    # target are kick 36 and snare 38 on channel 10 (mido 9); the
+    # prediction goes out on channel 11 (mido 10).
+    sink = sinks.RecordingSink()
+    bridge = agent_bridge.AgentBridgeApp(runtime_testing.EchoBeatAgent, sink,
+                                         clock_ticks=True, out_channel=10)
+    clock = runtime_testing.fake_clock()
+    midi = midi_control.MidiControlInput(
+        midi_control.agent_note_bindings((10, 36), (10, 38)))
+    live_session.LiveSession(bridge, clock, {'midi_in': midi},
+                             threaded_jobs=False)
+    clock.run(num_ticks=1)  # the agent is committed; tick 0: no hits.
+    for channel, note in ((9, 36), (9, 38)):
+      midi.on_message(mido.Message('note_on', channel=channel, note=note,
+                                   velocity=100))
+    clock.run(num_ticks=1)  # source and target latched: the echo plays.
+    midi.on_message(mido.Message('note_on', channel=0, note=36,
+                                 velocity=100))  # a kick on channel 1.
+    clock.run(num_ticks=1)  # not the agent's: silence.
+    notes = [e for e in sink.events if e[0] == 'note_on']
+    self.assertEqual([(e[1], e[2], e[4]) for e in notes], [(0.2, 38, 10)])
+    self.assertEqual(midi.stats['unmapped'], 1)
+    with self.assertRaisesRegex(ValueError, 'out_channel must be a MIDI '
+                                'channel 0-15'):
+      agent_bridge.AgentBridgeApp(runtime_testing.EchoBeatAgent,
+                                  out_channel=16)
+
   def test_a_pipelined_agent_answers_without_the_clock_waiting(self):
     sink = sinks.RecordingSink()
     gated = GatedEcho()
