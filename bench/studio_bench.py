@@ -74,6 +74,25 @@ def _programs(bpm: float):
   return first, changes
 
 
+def _print_late_ticks(path: str, over_ms: float = 2.0) -> None:
+  """When the ticks later than ``over_ms`` came, in seconds after the first
+  tick (the changes were sent at --change_at seconds after the URL, which
+  the studio prints just after its clock starts)."""
+  if not os.path.exists(path):
+    return
+  period_s = 60.0 / FLAGS.bpm * 4 / 8
+  late = []
+  with open(path) as f:
+    next(f)
+    for line in f:
+      tick, lateness, done = line.split(',')
+      if float(lateness) > over_ms or float(done) > over_ms:
+        late.append(f'{int(tick) * period_s:.1f} s ({float(lateness):.1f} / '
+                    f'{float(done):.1f} ms)')
+  print(f'ticks late or done over {over_ms:g} ms after their deadline, at '
+        f'(lateness / done): {", ".join(late) or "none"}', flush=True)
+
+
 def run_once(config: str) -> dict:
   """One studio session; its statistics parsed from the output."""
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -90,7 +109,8 @@ def run_once(config: str) -> dict:
         [sys.executable, os.path.join(root, 'sonification', 'studio',
                                       'studio_main.py'),
          f'--program={program}', f'--osc_port={port}', '--port=0',
-         f'--seconds={FLAGS.seconds}', f'--studio_dir={tmp}/studio'] +
+         f'--seconds={FLAGS.seconds}', f'--studio_dir={tmp}/studio',
+         f'--lateness_out={tmp}/lateness.csv'] +
         CONFIGS[config], stdout=subprocess.PIPE, stderr=err, env=env,
         text=True)
     start = time.monotonic()
@@ -120,6 +140,7 @@ def run_once(config: str) -> dict:
   print(f'{config}: start-up to URL {url_at - start:.1f} s; log: {log}',
         flush=True)
   print(out.strip(), flush=True)
+  _print_late_ticks(os.path.join(tmp, 'lateness.csv'))
   return dict(
       config=config, ticks=m.group(1), p50=m.group(2), p99=m.group(3),
       max=m.group(4),

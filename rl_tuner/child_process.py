@@ -17,18 +17,12 @@ import threading
 from typing import Callable, Dict, Optional, Tuple, Type
 
 
-def _serve(conn, build: Callable, build_args: Tuple, tf_threads: int,
-           nice: int = 0) -> None:
+def _serve(conn, build: Callable, build_args: Tuple, tf_threads: int) -> None:
   """Child process: builds the object, then answers requests until None."""
   try:  # Not at the real-time priority of the thread that spawned us.
     os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
   except (AttributeError, OSError):
     pass
-  if nice:
-    try:
-      os.nice(nice)
-    except (AttributeError, OSError):
-      pass
   if tf_threads:
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     tf.config.threading.set_intra_op_parallelism_threads(tf_threads)
@@ -68,7 +62,8 @@ class ChildProcessObject:
       core of a 2-core machine to the clock; 0 = TF's default, and TF is not
       imported before ``build``).
     start_timeout_s: seconds to wait for the child to build the object.
-    nice: added to the child's nice value (0-19; e.g. 10). The threads of
+    nice: added to the child's nice value (0-19; e.g. 10), set by this
+      process as soon as the child exists. The threads of
       the clock's process then win the cores from the child (importing TF
       takes both cores for seconds): a normal-priority thread holding the
       GIL is not kept off a core while the real-time clock thread waits for
@@ -92,9 +87,15 @@ class ChildProcessObject:
     self._conn, child = ctx.Pipe()
     self._process = ctx.Process(
         target=_serve, name=what.replace(' ', '-'),
-        args=(child, build, tuple(build_args), tf_threads, nice),
-        daemon=True)
+        args=(child, build, tuple(build_args), tf_threads), daemon=True)
     self._process.start()
+    if nice:  # At once, from here: the child's start-up (a spawned child
+      # imports the parent's main module) is already at the lower priority.
+      try:
+        os.setpriority(os.PRIO_PROCESS, self._process.pid,
+                       os.getpriority(os.PRIO_PROCESS, 0) + nice)
+      except (AttributeError, OSError):
+        pass
     child.close()
     self._lock = threading.Lock()
     if not self._conn.poll(start_timeout_s):

@@ -15,8 +15,10 @@ docs/studio.md.
 """
 
 import functools
+import os
 import secrets
 import sys
+import tempfile
 import threading
 
 from absl import app
@@ -26,6 +28,7 @@ from tornado import ioloop
 from drums import language
 from rl_tuner import paths
 from sonification import clock as clock_lib
+from sonification import gc_pauses
 from sonification import live_session
 from sonification import osc_control
 from sonification import sinks as sinks_lib
@@ -86,6 +89,12 @@ flags.DEFINE_bool('agent_lookahead', True, 'ask the beat agents for the '
                   'next tick ahead, never waiting on them on the clock '
                   '(drums/agent_pipeline.py); false: a round trip per tick '
                   'on the clock thread (to measure the difference)')
+flags.DEFINE_bool('gc_freeze', True, 'freeze the objects alive after '
+                  'start-up so that garbage collections (which stop every '
+                  'thread) do not walk them again (sonification/gc_pauses.py)')
+flags.DEFINE_string('lateness_out', '', 'write each drum tick\'s lateness '
+                    'and "done" time after its deadline (ms) to this CSV '
+                    '(bench/studio_bench.py)')
 flags.DEFINE_float('seconds', None, 'stop after N seconds (tests)')
 flags.DEFINE_integer('seed', 0, 'random seed')
 
@@ -134,6 +143,18 @@ def _open_output():
 
 
 CARL_BPM = 240.0  # one bar of carl_rate ticks = one second (as live).
+
+
+def _write_lateness(path: str, clock) -> None:
+  """tick, lateness_ms, done_ms per delivered tick (the clock keeps the last
+  100,000), written atomically."""
+  lateness, done = clock.jitter.values() * 1e3, clock.done.values() * 1e3
+  rows = ['tick,lateness_ms,done_ms'] + [
+      f'{i},{a:.4f},{b:.4f}' for i, (a, b) in enumerate(zip(lateness, done))]
+  with tempfile.NamedTemporaryFile(
+      'w', dir=os.path.dirname(os.path.abspath(path)), delete=False) as f:
+    f.write('\n'.join(rows) + '\n')
+  os.replace(f.name, path)
 
 
 def main(argv):
@@ -198,6 +219,9 @@ def main(argv):
     result['stats'] = session.run(duration_s=FLAGS.seconds)
     loop.add_callback(loop.stop)
 
+  if FLAGS.gc_freeze:
+    gc_pauses.freeze()
+  pauses = gc_pauses.GcPauses().start()
   clock_thread = threading.Thread(target=run_clock, name='clock')
   clock_thread.start()
   if carl_clock is not None:
@@ -219,6 +243,9 @@ def main(argv):
       j = carl_clock.jitter.summary()
       print(f"CARL at {FLAGS.carl_rate} Hz: lateness p99 {j['p99_ms']:.3f} ms"
             f"  max {j['max_ms']:.3f} ms")
+    print(pauses.describe())
+    if FLAGS.lateness_out:
+      _write_lateness(FLAGS.lateness_out, clock)
     a = the_app.agent_stats
     print(f"beat agent steps {a['steps']}  late {a['late']}  first "
           f"(not asked ahead) {a['not_ahead']}")
