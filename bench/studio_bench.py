@@ -87,10 +87,14 @@ def _print_late_ticks(path: str, over_ms: float = 2.0) -> None:
     for line in f:
       tick, lateness, done = line.split(',')
       if float(lateness) > over_ms or float(done) > over_ms:
-        late.append(f'{int(tick) * period_s:.1f} s ({float(lateness):.1f} / '
-                    f'{float(done):.1f} ms)')
-  print(f'ticks late or done over {over_ms:g} ms after their deadline, at '
-        f'(lateness / done): {", ".join(late) or "none"}', flush=True)
+        late.append((max(float(lateness), float(done)), int(tick) * period_s,
+                     float(lateness), float(done)))
+  worst = sorted(late, reverse=True)[:12]
+  print(f'ticks late or done over {over_ms:g} ms after their deadline: '
+        f'{len(late)}; the worst at (lateness / done): '
+        + (', '.join(f'{t:.1f} s ({a:.1f} / {b:.1f} ms)'
+                     for _, t, a, b in sorted(worst, key=lambda w: w[1]))
+           or 'none'), flush=True)
 
 
 def run_once(config: str) -> dict:
