@@ -18,7 +18,7 @@ from tests.drums import testing_utils
 # is written at tick 0 only.
 PREDICT = 'bpm 120; source kick*1 3,3,2; predict snare;'
 LEARN = 'bpm 120; source kick*1 3,3,2; learn snare;'
-BOUND_S = 0.1  # the clock's step, whatever the agent takes (~1 ms here).
+BOUND_S = 0.25  # the clock's step, whatever the agent takes (~1 ms here).
 
 
 def source_hit(i):
@@ -128,7 +128,7 @@ class AgentPipelineTest(absltest.TestCase):
     agent = agent_pipeline.PipelinedAgent(child)
     self.addCleanup(agent.close)
     session = live_session(LEARN, agent)
-    for i in range(3):  # each step takes the child 0.25 s.
+    for i in range(3):  # each step takes the child 1 s.
       _, seconds = timed_step(session, i)
       self.assertLess(seconds, BOUND_S)
     self.assertTrue(agent.wait_tick(3, timeout_s=30.0))

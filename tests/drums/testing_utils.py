@@ -44,7 +44,7 @@ def make_session(program=PROGRAM, **kwargs):
                                  **kwargs), agents
 
 
-SLOW_CHILD_S = 0.25  # what one tick of the slow child's agent takes.
+SLOW_CHILD_S = 1.0  # what one tick of the slow child's agent takes.
 
 
 class SlowEchoAgent(EchoAgent):
