@@ -23,7 +23,10 @@ learn/predict program of the session sent live (its agent built and warmed
 up off the clock while the written part plays), then program changes,
 learn -> predict, resets, saves and loads every few ticks; and a loopback
 flood of 20,000 mixed datagrams (resets, programs, loads, huge and
-non-finite numbers, garbage). Target: p99 < 2 ms, max < 20 ms.
+non-finite numbers, garbage). Target: p99 < 2 ms, max < 20 ms. The agents
+are pipelined (drums/agent_pipeline.py); "tick done" is when a tick's last
+callback returned (its notes are out), and a late agent step is one not
+answered by its tick (the written part played).
 """
 
 import multiprocessing
@@ -173,9 +176,13 @@ def _drum_scenario(name: str, ticks: int, flood: bool) -> dict:
   if sender is not None:
     sender.join(30.0)
   s = stats['jitter_ms']
+  d = stats['done_ms']
+  a = session.agent_stats
   return dict(name=name, ticks=s['count'], period_ms=75.0, p50=s['p50_ms'],
               p99=s['p99_ms'], max=s['max_ms'], wall=wall,
-              opt=f'agent ready at tick {ready[0] if ready else "never"}',
+              opt=(f'agent ready at tick {ready[0] if ready else "never"}; '
+                   f'tick done p99 {d["p99_ms"]:.2f} / max {d["max_ms"]:.2f} '
+                   f'ms; late agent steps {a["late"]} of {a["steps"]}'),
               osc=server.stats['datagrams'], bad=server.malformed,
               midi=0, midi_unmapped=0,
               tf_loaded='tensorflow' in sys.modules,

@@ -10,7 +10,10 @@ more. :class:`RemoteBeatAgent` has the interface the drum session uses
 over a pipe to a ``spawn``-ed child that owns the TF
 :class:`drums.beat_agent.BeatAgent`, built and warmed up there before the
 constructor returns. The caller blocks in ``recv`` (GIL released) while the
-child works, so a tick costs the child's step (~2-3 ms) plus ~0.2 ms of pipe.
+child works, so a tick costs the child's step (~2-3 ms) plus ~0.2 ms of pipe:
+a live clock must not be that caller. :func:`remote_agent_factory` wraps each
+agent in a drums.agent_pipeline.PipelinedAgent, whose own thread makes the
+calls while the clock asks one tick ahead and never waits.
 
 Construct it off the clock thread (seconds: the child imports TF); a live
 session does so on its BackgroundJobs worker. One child per instrument.
@@ -18,8 +21,9 @@ session does so on its BackgroundJobs worker. One child per instrument.
 
 import collections
 import dataclasses
-from typing import Dict
+from typing import Callable, Dict
 
+from drums import agent_pipeline
 from drums import beat_agent_hparams
 from rl_tuner import child_process
 
@@ -36,6 +40,11 @@ def _build(fields: dict):
   return agent
 
 
+# The child's nice value: pipelined (drums/agent_pipeline.py), a step has a
+# whole tick to answer, so the agent can wait for the cores; the clock's
+# process must not (importing TF took both cores for seconds).
+CHILD_NICE = 10
+
 _ERRORS = {'ValueError': ValueError, 'FloatingPointError': FloatingPointError,
            'KeyError': KeyError}
 
@@ -49,18 +58,24 @@ class RemoteBeatAgent:
       2-core machine to the clock; 0 = TF's default).
     start_timeout_s: seconds to wait for the child to import TF, build and
       warm up.
+    build: module-level ``build(hparams_fields) -> agent`` run in the child
+      (default: the TF BeatAgent, warmed up; tests pass TF-free fakes).
+    nice: the child's nice value (rl_tuner/child_process.py): its TF import
+      and steps yield the cores to the clock's process.
 
   Raises:
     RuntimeError: if the child does not start in time or dies.
   """
 
   def __init__(self, hparams: beat_agent_hparams.BeatAgentHParams,
-               tf_threads: int = 1, start_timeout_s: float = 180.0):
+               tf_threads: int = 1, start_timeout_s: float = 180.0,
+               build: Callable[[dict], object] = _build,
+               nice: int = CHILD_NICE):
     self.hparams = hparams
     self._child = child_process.ChildProcessObject(
-        _build, (dataclasses.asdict(hparams),), 'beat agent',
+        build, (dataclasses.asdict(hparams),), 'beat agent',
         tf_threads=tf_threads, start_timeout_s=start_timeout_s,
-        errors=_ERRORS)
+        errors=_ERRORS, nice=nice)
     self._call = self._child.call
 
   def tick(self, tick: int, source_hit, target_hit=None,
@@ -91,13 +106,21 @@ class RemoteBeatAgent:
     self._child.close()
 
 
-def remote_agent_factory(hparams: beat_agent_hparams.BeatAgentHParams):
-  """A DrumSession agent_factory building one RemoteBeatAgent per
-  instrument (seeded as drums.session.default_agent_factory)."""
+def remote_agent_factory(hparams: beat_agent_hparams.BeatAgentHParams,
+                         pipelined: bool = True):
+  """A DrumSession agent_factory for a live clock: one RemoteBeatAgent per
+  instrument (seeded as drums.session.default_agent_factory), pipelined
+  (drums.agent_pipeline.PipelinedAgent) so the clock never waits on it;
+  ``pipelined=False`` gives the bare agents (each tick a round trip on the
+  caller's thread: only to measure the difference)."""
   from drums import language  # pylint: disable=g-import-not-at-top
 
-  def make(instrument: str) -> RemoteBeatAgent:
+  def make(instrument: str):
     seed = hparams.seed + language.DRUM_INSTRUMENTS.index(instrument)
-    return RemoteBeatAgent(dataclasses.replace(hparams, seed=seed))
+    agent = RemoteBeatAgent(dataclasses.replace(hparams, seed=seed))
+    if not pipelined:
+      return agent
+    return agent_pipeline.PipelinedAgent(
+        agent, name=f'{instrument}-agent-exchange')
 
   return make

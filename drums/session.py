@@ -130,7 +130,11 @@ class DrumSession:
     self.agents: Dict[str, object] = {}
     self.controls = {name: 0.5 for name in language.MOUSE_CONTROLS}
     self.records: Deque[TickRecord] = collections.deque(maxlen=max_records)
+    # Pipelined agents: ticks taken, late (asked ahead, no answer in time),
+    # not_ahead (a new agent's first tick: asked at its tick, so late).
+    self.agent_stats = dict(steps=0, late=0, not_ahead=0)
     self._next_index = 0
+    self._next_bar = None
     self._load_program(program)
 
   # --- program and verbs ---
@@ -267,9 +271,9 @@ class DrumSession:
     weights = weights or {}
     for instrument, agent in self.agents.items():
       if instrument in weights:
-        agent.reset(weights[instrument])
+        _call_soon(agent, 'reset', weights[instrument])
       else:
-        agent.reset()
+        _call_soon(agent, 'reset')
 
   def fresh_weights(self) -> Dict[str, list]:
     """instrument -> new random weights for :meth:`reset` (numpy; agents
@@ -280,13 +284,34 @@ class DrumSession:
 
   def snapshot(self) -> Dict[str, np.ndarray]:
     """Every agent's model and replay memory as named arrays (~1 ms per
-    agent): taken on the clock thread, written by :func:`write_snapshot`."""
-    arrays = {}
+    agent), written by :func:`write_snapshot`. Waits on pipelined agents:
+    on a clock thread use :meth:`snapshot_later`."""
+    return self.snapshot_later()()
+
+  def snapshot_later(self) -> Callable[[], Dict[str, np.ndarray]]:
+    """Asks every agent for its state now (never blocks on a pipelined
+    agent: the request is queued after its ticks so far); returns
+    ``collect()``, which waits for the answers (on a worker thread) and
+    returns the arrays of :meth:`snapshot`."""
+    parts = {}
     for instrument, agent in self.agents.items():
-      for name, value in agent.state_dict().items():
-        arrays[f'{instrument}/{name}'] = value
-    arrays['instruments'] = np.array(sorted(self.agents))
-    return arrays
+      if hasattr(agent, 'call_async'):
+        parts[instrument] = agent.call_async('state_dict', want_result=True)
+      else:
+        parts[instrument] = agent.state_dict()
+    instruments = np.array(sorted(self.agents))
+
+    def collect() -> Dict[str, np.ndarray]:
+      arrays = {}
+      for instrument, part in parts.items():
+        if hasattr(part, 'result'):
+          part = part.result(120.0)
+        for name, value in part.items():
+          arrays[f'{instrument}/{name}'] = value
+      arrays['instruments'] = instruments
+      return arrays
+
+    return collect
 
   def save(self, path: str) -> str:
     """Saves every agent's model and replay memory in one .npz (atomic)."""
@@ -342,7 +367,7 @@ class DrumSession:
     for instrument, (new, arrays) in prepared.items():
       if new is not None:
         self.add_agent(instrument, new)
-      self.agents[instrument].load_state_dict(arrays)
+      _call_soon(self.agents[instrument], 'load_state_dict', arrays)
 
   def load(self, path: str) -> None:
     """Loads agents saved by :meth:`save` (building them as needed).
@@ -358,13 +383,21 @@ class DrumSession:
   # --- the clock ---
 
   def step(self, tick_index: Optional[int] = None,
-           bar: Optional[int] = None) -> TickRecord:
+           bar: Optional[int] = None, ahead: bool = True) -> TickRecord:
     """Plays one tick and records it.
+
+    An agent with ``submit_tick`` (drums.agent_pipeline.PipelinedAgent) is
+    never waited for: its answer for this tick was asked for at the end of
+    the previous tick (:meth:`send_ahead`) and is taken if it is there; if
+    not, the tick is late (``agent_stats['late']``) and the instrument plays
+    as written (mode 'off' in the record). Other agents are stepped in place.
 
     Args:
       tick_index: ticks since the start (default: the tick after the last).
       bar: the bar number, if the caller counts bars itself (default
         ``tick_index // ticks_per_bar``).
+      ahead: queue the next tick's step on pipelined agents at the end
+        (:meth:`send_ahead`).
 
     Returns:
       The TickRecord (also appended to ``records``).
@@ -390,7 +423,17 @@ class DrumSession:
         if agent is None:  # Not built yet: the written part plays.
           modes[instrument] = 'off'
           continue
-      result = agent.tick(tick, source, target, mode)
+      if hasattr(agent, 'submit_tick'):  # drums.agent_pipeline: no wait.
+        result, late = self._take(agent, tick_index, tick, source, target,
+                                  mode)
+        late_losses = [r.loss for r in late if r.loss is not None]
+        if late_losses:  # steps learned from but not played: still plotted.
+          losses[instrument] = sum(late_losses) / len(late_losses)
+        if result is None:  # Late: the written part plays.
+          modes[instrument] = 'off'
+          continue
+      else:
+        result = agent.tick(tick, source, target, mode)
       if result.action is not None:
         actions[instrument] = result.action
       if result.loss is not None:
@@ -399,7 +442,45 @@ class DrumSession:
     record = TickRecord(tick_index, bar, tick, source, targets, modes, actions,
                         losses, played, bar_schedule.notes_at(tick))
     self.records.append(record)
+    self._next_bar = bar + (1 if tick + 1 == self.ticks_per_bar else 0)
+    if ahead:
+      self.send_ahead()
     return record
+
+  def _take(self, agent, tick_index, tick, source, target, mode):
+    """A pipelined agent's answer for this tick, or None (late)."""
+    if not agent.in_flight(tick_index):  # A new agent: nothing sent ahead.
+      self.agent_stats['not_ahead'] += 1
+      agent.submit_tick(tick_index, tick, source, target, mode)
+      result, late = agent.take_tick(tick_index)
+      return result, late
+    result, late = agent.take_tick(tick_index)
+    self.agent_stats['steps'] += 1
+    if result is None:
+      self.agent_stats['late'] += 1
+    return result, late
+
+  def send_ahead(self) -> None:
+    """Queues the next tick's step on every pipelined agent
+    (drums.agent_pipeline.PipelinedAgent; never blocks): its written source
+    and target are known now, so the agent works while the clock waits and
+    the next :meth:`step` finds the answer there. Called by :meth:`step`
+    unless ``ahead=False`` (the live app calls it after playing the tick)."""
+    index = self._next_index
+    tick = index % self.ticks_per_bar
+    bar = (self._next_bar if self._next_bar is not None
+           else index // self.ticks_per_bar)
+    bar_schedule = None
+    for instrument, mode in self._modes.items():
+      agent = self.agents.get(instrument)
+      if (agent is None or not hasattr(agent, 'submit_tick') or
+          agent.in_flight(index)):
+        continue
+      if bar_schedule is None:
+        bar_schedule = self.schedule.bar(bar)
+        source = bar_schedule.source_grid()[tick]
+      target = bar_schedule.grid(instrument, AGENT_ROLES)[tick]
+      agent.submit_tick(index, tick, source, target, mode)
 
   def _played(self, hits_now, modes, actions, tick) -> Tuple[PlayedHit, ...]:
     """Written hits (minus predicted instruments) plus the agents' hits."""
@@ -453,6 +534,16 @@ class DrumSession:
   def run(self, bars: int) -> List[TickRecord]:
     """Plays ``bars`` bars from the current position; their records."""
     return [self.step() for _ in range(bars * self.ticks_per_bar)]
+
+
+def _call_soon(agent, method: str, *args) -> None:
+  """``agent.method(*args)``; queued without waiting on a pipelined agent
+  (drums.agent_pipeline: in order after its ticks, errors raised at a later
+  tick)."""
+  if hasattr(agent, 'call_async'):
+    agent.call_async(method, *args)
+  else:
+    getattr(agent, method)(*args)
 
 
 @dataclasses.dataclass(frozen=True)

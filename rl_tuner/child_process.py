@@ -62,6 +62,12 @@ class ChildProcessObject:
       core of a 2-core machine to the clock; 0 = TF's default, and TF is not
       imported before ``build``).
     start_timeout_s: seconds to wait for the child to build the object.
+    nice: added to the child's nice value (0-19; e.g. 10), set by this
+      process as soon as the child exists. The threads of
+      the clock's process then win the cores from the child (importing TF
+      takes both cores for seconds): a normal-priority thread holding the
+      GIL is not kept off a core while the real-time clock thread waits for
+      the GIL.
     errors: exception types the child's errors are raised as, by class name
       (others become RuntimeError).
 
@@ -71,7 +77,10 @@ class ChildProcessObject:
 
   def __init__(self, build: Callable, build_args: Tuple, what: str,
                tf_threads: int = 1, start_timeout_s: float = 180.0,
-               errors: Optional[Dict[str, Type[Exception]]] = None):
+               errors: Optional[Dict[str, Type[Exception]]] = None,
+               nice: int = 0):
+    if not 0 <= nice <= 19:
+      raise ValueError(f'nice must be in [0, 19], got {nice}')
     self.what = what
     self._errors = dict(errors or {})
     ctx = multiprocessing.get_context('spawn')
@@ -80,6 +89,13 @@ class ChildProcessObject:
         target=_serve, name=what.replace(' ', '-'),
         args=(child, build, tuple(build_args), tf_threads), daemon=True)
     self._process.start()
+    if nice:  # At once, from here: the child's start-up (a spawned child
+      # imports the parent's main module) is already at the lower priority.
+      try:
+        os.setpriority(os.PRIO_PROCESS, self._process.pid,
+                       os.getpriority(os.PRIO_PROCESS, 0) + nice)
+      except (AttributeError, OSError):
+        pass
     child.close()
     self._lock = threading.Lock()
     if not self._conn.poll(start_timeout_s):

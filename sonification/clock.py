@@ -124,6 +124,10 @@ class _TickDispatcher:
     self._callbacks: List[TickCallback] = []
     self.callback_errors = 0
     self.jitter = JitterStats()
+    # When a tick's last callback returned, minus its deadline: its output
+    # (notes, hits) has all gone out by then. A callback that waits (e.g. on
+    # a child process) shows here, not in ``jitter``.
+    self.done = JitterStats()
     # report_error(kind, message): one line per kind, rate-limited (a live
     # session passes its ErrorLog.report); default: log every one.
     self.report_error: Callable[[str, str], None] = (
@@ -148,6 +152,9 @@ class _TickDispatcher:
         self.callback_errors += 1
         self.report_error('tick_callback', f'{callback!r} at tick {index}: '
                           f'{type(e).__name__}: {e}')
+    time_fn = getattr(self, '_time', None)
+    if time_fn is not None:
+      self.done.add(time_fn() - deadline_s)
     return tick
 
 

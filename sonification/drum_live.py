@@ -150,10 +150,11 @@ class DrumLiveApp:
                              self.session.reset, self.runtime.error_reply())
 
   def save(self, path: str) -> None:
-    """A snapshot now (clock thread, ~1 ms per agent), written off it."""
-    arrays = self.session.snapshot()
+    """The agents' state asked for now (queued after their ticks so far),
+    collected and written off the clock."""
+    arrays = self.session.snapshot_later()
     self.runtime.jobs.submit(
-        'drums/save', lambda: session_lib.write_snapshot(path, arrays),
+        'drums/save', lambda: session_lib.write_snapshot(path, arrays()),
         None, self.runtime.error_reply())
 
   def load(self, path: str) -> None:
@@ -188,7 +189,7 @@ class DrumLiveApp:
       self._program = self.session.program
       self.sink.drum_program(self._program, tick.time_s)
     self.notes.advance(tick.index, tick.time_s)
-    record = self.session.step(tick.index)
+    record = self.session.step(tick.index, ahead=False)
     self._play_statements(tick, record)
     for instrument, loss in record.losses.items():
       self._losses.setdefault(instrument, []).append(loss)
@@ -207,6 +208,10 @@ class DrumLiveApp:
       length = max(1, int(round(note.duration * self.ticks_per_bar)))
       self.notes.play(tick.index, tick.time_s, note.pitch,
                       int(max(1, min(127, note.velocity))), channel, length)
+    # The tick is out: now ask the agents for the next one (never waits).
+    send_ahead = getattr(self.session, 'send_ahead', None)
+    if send_ahead is not None:
+      send_ahead()
 
   def _play_statements(self, tick, record) -> None:
     """Each hit and note by statement, at its written time in the tick."""
@@ -233,6 +238,9 @@ class DrumLiveApp:
     losses = {k: sum(v) / len(v) for k, v in self._losses.items() if v}
     self._losses = {}
     status = dict(modes=dict(self.session.modes), loss=losses)
+    agent_stats = getattr(self.session, 'agent_stats', None)
+    if agent_stats and agent_stats['late']:
+      status['late_agent_steps'] = agent_stats['late']
     if self._building:
       status['building'] = ','.join(sorted(self._building))
     return status

@@ -6,6 +6,10 @@ r"""Live sessions on the realtime clock, controlled over OSC.
   bazel run //sonification:live -- --program=beat.gos --midi_port=virtual:rl
   bazel run //sonification:live -- --program=beat.gos --watch   # your editor
   bazel run //sonification:live -- --agent --midi_port=virtual:agent
+  bazel run //sonification:live -- --agent --agent_ticks=clock \
+      --midi_in=virtual:agent-in --midi_clock --midi_port=virtual:agent \
+      --agent_source_channel=10 --agent_source_note=36 \
+      --agent_target_channel=10 --agent_target_note=38 --agent_out_channel=11
   bazel run //sonification:live -- --carl --pad --joystick \
       --midi_in=virtual:carl-in --midi_clock
 
@@ -62,6 +66,17 @@ flags.DEFINE_enum('agent_ticks', 'osc', ['osc', 'clock'], 'the --agent '
                   'bridge steps on each OSC /agent/tick (osc), or at each '
                   'clock tick on the MIDI notes mapped to agent_source / '
                   'agent_target (clock; --midi_clock follows the sender)')
+flags.DEFINE_integer('agent_source_channel', 10, 'MIDI channel (1-16) of '
+                     'the --agent_ticks=clock source notes (10: GM drums)')
+flags.DEFINE_integer('agent_source_note', 36, 'MIDI note (0-127) of the '
+                     'source hits on that channel (36: GM kick)')
+flags.DEFINE_integer('agent_target_channel', 10, 'MIDI channel (1-16) of '
+                     'the target notes (teaching)')
+flags.DEFINE_integer('agent_target_note', 38, 'MIDI note (0-127) of the '
+                     'target hits on that channel (38: GM snare)')
+flags.DEFINE_integer('agent_out_channel', 10, 'MIDI channel (1-16) the '
+                     '--agent bridge\'s predicted hits go out on (e.g. 11 '
+                     'for a DAW track of their own)')
 flags.DEFINE_string('agent_instrument', 'snare', 'the drum the --agent '
                     'bridge predicts (its GM note on the sinks)')
 flags.DEFINE_integer('ticks', None, 'stop after N ticks')
@@ -207,6 +222,7 @@ def _drum_app(sink, hp):
 
 def _agent_app(sink, hp):
   del hp
+  from drums import agent_pipeline  # pylint: disable=g-import-not-at-top
   from drums import beat_agent_hparams  # pylint: disable=g-import-not-at-top
   from drums import language  # pylint: disable=g-import-not-at-top
   from drums import remote_beat_agent  # pylint: disable=g-import-not-at-top
@@ -222,9 +238,11 @@ def _agent_app(sink, hp):
   except ValueError as e:
     raise app.UsageError(f'--agent_hparams: {e}') from e
   bridge = agent_bridge.AgentBridgeApp(
-      lambda: remote_beat_agent.RemoteBeatAgent(hparams), sink,
+      lambda: agent_pipeline.PipelinedAgent(
+          remote_beat_agent.RemoteBeatAgent(hparams)), sink,
       FLAGS.agent_instrument, FLAGS.agent_mode, hparams.ticks_per_bar,
-      clock_ticks=FLAGS.agent_ticks == 'clock')
+      clock_ticks=FLAGS.agent_ticks == 'clock',
+      out_channel=FLAGS.agent_out_channel - 1)
   return bridge, 120.0, 8
 
 
@@ -282,6 +300,8 @@ def _check_flags(chosen: str) -> None:
     if error:
       raise app.UsageError(f'--osc_port: {error} (is another session '
                            f'running? choose another --osc_port)')
+  if chosen == 'agent':
+    _agent_midi_bindings()  # channels and notes checked.
   if FLAGS.watch and chosen != 'program':
     raise app.UsageError('--watch needs --program=FILE')
   if FLAGS.wav_out:
@@ -294,6 +314,23 @@ def _check_flags(chosen: str) -> None:
     error = _writable_dir(FLAGS.state_dir)
     if error:
       raise app.UsageError(f'--state_dir cannot be written: {error}')
+
+
+def _agent_midi_bindings() -> dict:
+  """The --agent bridge's source and target notes, each on its channel.
+
+  Raises:
+    app.UsageError: naming the flag outside its range (channels 1-16,
+      notes 0-127), or source and target on the same channel and note.
+  """
+  try:
+    midi_control.check_channel('--agent_out_channel', FLAGS.agent_out_channel)
+    return midi_control.agent_note_bindings(
+        (FLAGS.agent_source_channel, FLAGS.agent_source_note),
+        (FLAGS.agent_target_channel, FLAGS.agent_target_note),
+        names=('--agent_source', '--agent_target'))
+  except ValueError as e:
+    raise app.UsageError(str(e)) from e
 
 
 def _tick_source(bpm: float, ticks_per_bar: int):
@@ -317,6 +354,8 @@ def _control_inputs(hp, tick_source):
       inputs['midi_in'] = midi_control.make_midi_input(
           FLAGS.midi_in, FLAGS.midi_map, hp.input_size,
           hp.optimise_every_max, follower)
+      if FLAGS.agent and FLAGS.agent_ticks == 'clock':
+        inputs['midi_in'].bindings.update(_agent_midi_bindings())
       logging.info('MIDI in on %s:\n%s', FLAGS.midi_in,
                    midi_control.describe(inputs['midi_in'].bindings))
     if FLAGS.pad or FLAGS.joystick:
@@ -353,6 +392,10 @@ def _main(argv):
       FLAGS.osc_port == -1):
     raise app.UsageError('--agent needs OSC in (--osc_port), or '
                          '--agent_ticks=clock with --midi_in')
+  if (chosen[0] == 'agent' and FLAGS.agent_ticks == 'clock' and
+      not FLAGS.midi_in):
+    raise app.UsageError('--agent_ticks=clock needs --midi_in=PORT (the '
+                         'source and target notes come from it)')
   if FLAGS.midi_clock and not FLAGS.midi_in:
     raise app.UsageError('--midi_clock needs --midi_in=PORT')
   # Relative paths are the user's (bazel run's working dir), not runfiles'.

@@ -138,6 +138,17 @@ class Runtime:
     """``reply(text)`` to the sender of the command being handled now."""
     return self.router.error_reply
 
+  def reply_sender(self) -> Callable[..., bool]:
+    """``send(path, *args)`` to the sender of the command being handled
+    now, usable later and from any thread (an answer that comes after the
+    handler returned); sends nothing for a command not from OSC."""
+    command = self.router.current
+    osc = self.inputs.get('osc')
+    reply_to = None if command is None else command.reply_to
+    if reply_to is None or osc is None:
+      return lambda path, *args: False
+    return lambda path, *args: osc.send(reply_to, path, *args)
+
   def send_back(self, path: str, *args: Any) -> bool:
     """Sends an OSC message to the sender of the command being handled now
     (when it came over OSC); True if sent."""
@@ -270,6 +281,9 @@ class LiveSession:
     self.max_commands_per_tick = max_commands_per_tick
     self.command_budget_s = command_budget_s
     clock.add_callback(self._tick_boundary)
+    # An app's ``poll()`` (never blocks) runs between ticks too: answers
+    # that arrive after their command (the agent bridge's predictions).
+    self._poll = getattr(app, 'poll', None)
     if hasattr(clock, 'add_idle_callback'):
       clock.add_idle_callback(self._between_ticks)
     clock.add_callback(app.on_tick)
@@ -347,15 +361,18 @@ class LiveSession:
 
   def _between_ticks(self, remaining_s: float) -> None:
     self._drain(min(self.command_budget_s, remaining_s / 4))
+    if self._poll is not None:
+      self._poll()
 
   def run(self, num_ticks: Optional[int] = None,
           duration_s: Optional[float] = None) -> dict:
     """Runs until num_ticks/duration_s, /stop or Ctrl-C; then closes.
 
     Returns:
-      Statistics: ticks, jitter summary (ms), router counters, callback
-      errors, error counts by kind, job counters, and each input's counters
-      under its name.
+      Statistics: ticks, jitter summary (ms; ``done_ms``: when each tick's
+      callbacks had all returned, after its deadline), router counters,
+      callback errors, error counts by kind, job counters, and each input's
+      counters under its name.
     """
     ticks = 0
     try:
@@ -366,7 +383,9 @@ class LiveSession:
       logging.info('interrupted')
     finally:
       self.close()
+    done = getattr(self.clock, 'done', None)
     stats = dict(ticks=ticks, jitter_ms=self.clock.jitter.summary(),
+                 done_ms=done.summary() if done is not None else None,
                  router=dict(self.router.stats),
                  callback_errors=self.clock.callback_errors,
                  errors=self.errors.summary(), jobs=dict(self.jobs.stats))
@@ -398,6 +417,10 @@ def print_stats(stats: dict, out=sys.stdout) -> None:
   print(f"ticks {stats['ticks']}  lateness p50 {j['p50_ms']:.3f} ms  p99 "
         f"{j['p99_ms']:.3f} ms  max {j['max_ms']:.3f} ms  callback errors "
         f"{stats['callback_errors']}", file=out)
+  d = stats.get('done_ms')
+  if d and d['count']:
+    print(f"tick done (output out) after deadline: p50 {d['p50_ms']:.3f} ms"
+          f"  p99 {d['p99_ms']:.3f} ms  max {d['max_ms']:.3f} ms", file=out)
   for name in ('osc', 'midi_in', 'pad'):
     if name in stats:
       print(f'{name} {stats[name]}', file=out)

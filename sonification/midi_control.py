@@ -1,7 +1,8 @@
 """MIDI in: controller messages become control commands; MIDI clock, ticks.
 
 A MIDI map (:func:`parse_midi_map`) binds controls (``ccN``: control change
-N, ``noteN``: note N, any channel) to actions. :class:`MidiControlInput`
+N, ``noteN``: note N, any channel) to actions; :func:`agent_note_bindings`
+binds a note on one channel (the agent bridge's source and target notes). :class:`MidiControlInput`
 turns incoming mido messages into the same :class:`osc_control.Command`
 objects that OSC control produces and queues them for the clock thread, so a
 MIDI controller can do everything the CARL OSC verbs do and switch the drum
@@ -114,7 +115,70 @@ class Binding:
   args: Tuple[str, ...] = ()
 
 
-Control = Tuple[str, int]  # (mido message type, CC or note number 0-127)
+# (mido message type, CC or note number 0-127), any channel; or with a third
+# element, the MIDI channel 0-15 (mido's numbering; 1-16 to users), which is
+# matched before the any-channel key.
+Control = Tuple[str, int]
+
+MIDI_CHANNELS = (1, 16)  # as users and DAWs number them; mido's 0-15.
+MIDI_NOTES = (0, 127)
+
+
+def check_channel(name: str, channel: int) -> int:
+  """A MIDI channel as users number it (1-16) -> mido's 0-15.
+
+  Raises:
+    ValueError: naming ``name`` and the range, e.g. for a flag.
+  """
+  low, high = MIDI_CHANNELS
+  if isinstance(channel, bool) or not isinstance(channel, int) or not (
+      low <= channel <= high):
+    raise ValueError(f'{name} must be a MIDI channel in [{low}, {high}], got '
+                     f'{channel!r}')
+  return channel - 1
+
+
+def check_note(name: str, note: int) -> int:
+  """A MIDI note number 0-127.
+
+  Raises:
+    ValueError: naming ``name`` and the range.
+  """
+  low, high = MIDI_NOTES
+  if isinstance(note, bool) or not isinstance(note, int) or not (
+      low <= note <= high):
+    raise ValueError(f'{name} must be a MIDI note in [{low}, {high}], got '
+                     f'{note!r}')
+  return note
+
+
+def agent_note_bindings(source: Tuple[int, int], target: Tuple[int, int],
+                        names: Tuple[str, str] = ('source', 'target')
+                        ) -> Dict[tuple, Binding]:
+  """Bindings of the ``live --agent --agent_ticks=clock`` bridge's notes.
+
+  Args:
+    source: (channel 1-16, note 0-127) whose note-ons are source hits.
+    target: (channel 1-16, note 0-127) whose note-ons are target hits.
+    names: how errors name the two (e.g. the flags' prefixes).
+
+  Returns:
+    ``{('note_on', note, channel 0-15): Binding}``: only that channel
+    matches (the same note on another channel is not the agent's).
+
+  Raises:
+    ValueError: naming the value outside its range, or source and target
+      on the same channel and note.
+  """
+  keys = []
+  for name, (channel, note) in zip(names, (source, target)):
+    keys.append(('note_on', check_note(f'{name}_note', note),
+                 check_channel(f'{name}_channel', channel)))
+  if keys[0] == keys[1]:
+    raise ValueError(f'{names[0]} and {names[1]} are the same note '
+                     f'({source[1]} on channel {source[0]}); they must '
+                     'differ in note or channel')
+  return {keys[0]: Binding('agent_source'), keys[1]: Binding('agent_target')}
 
 
 def _parse_control(text: str, item: str) -> Control:
@@ -248,7 +312,12 @@ class MidiControlInput:
       control, value = (kind, message.note), int(message.velocity)
     else:
       return []
-    binding = self.bindings.get(control)
+    on_channel = control + (getattr(message, 'channel', 0),)
+    binding = self.bindings.get(on_channel)
+    if binding is not None:
+      control = on_channel
+    else:
+      binding = self.bindings.get(control)
     if binding is None:
       return []
     if binding.action == 'mode' or binding.action in TRIGGERS:
@@ -332,11 +401,13 @@ def describe(bindings: Dict[Control, Binding]) -> str:
   """One line per binding, e.g. 'cc1 -> input:0' (for logs and --help)."""
   names = {v: k for k, v in CONTROL_KINDS.items()}
   lines = []
-  for (kind, number), binding in sorted(bindings.items()):
+  for control, binding in sorted(bindings.items()):
+    kind, number = control[:2]
+    channel = (f' on channel {control[2] + 1}' if len(control) > 2 else '')
     action = {'input': f'input:{binding.index}',
               'control': ':'.join(('control',) + binding.args),
               'mode': ':'.join(('mode',) + binding.args)}.get(binding.action,
                                                               binding.action)
-    lines.append(f'{names[kind]}{number} -> {action}')
+    lines.append(f'{names[kind]}{number}{channel} -> {action}')
   return '\n'.join(lines)
 

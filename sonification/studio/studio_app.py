@@ -49,11 +49,13 @@ _DRUM_VERBS = ('drums/mode', 'drums/program', 'drums/reset', 'drums/save',
                'drums/load', 'drums/control')
 
 
-def remote_factory_fn(hparams: beat_agent_hparams.BeatAgentHParams):
+def remote_factory_fn(hparams: beat_agent_hparams.BeatAgentHParams,
+                      pipelined: bool = True):
   """hparams -> (instrument -> RemoteBeatAgent): agents in child processes
-  (drums/remote_beat_agent.py), so the clock's process never imports TF."""
+  (drums/remote_beat_agent.py), so the clock's process never imports TF;
+  pipelined (drums/agent_pipeline.py), so the clock never waits on them."""
   from drums import remote_beat_agent  # pylint: disable=g-import-not-at-top
-  return remote_beat_agent.remote_agent_factory(hparams)
+  return remote_beat_agent.remote_agent_factory(hparams, pipelined)
 
 
 class StudioApp:
@@ -92,6 +94,7 @@ class StudioApp:
     self.program_text = program_text
     self.hparams = hparams
     self.drums = self._make_drums(self._make_session(program_text, hparams))
+    self._retired_agent_stats: Dict[str, int] = {}  # sessions replaced.
     self._loss_history: Dict[str, collections.deque] = {}
     self._bar_losses: Dict[str, list] = {}
     self._bar = None
@@ -145,6 +148,9 @@ class StudioApp:
     old.notes.all_off()
     for name, value in old.session.controls.items():  # the mouse stays.
       session.set_control(name, value)
+    for key, value in old.session.agent_stats.items():
+      self._retired_agent_stats[key] = (
+          self._retired_agent_stats.get(key, 0) + value)
     self.drums = self._make_drums(session)
     self.hparams = hparams
     self._pattern = self._empty_pattern()
@@ -157,6 +163,17 @@ class StudioApp:
     jobs = self.runtime.jobs
     jobs.submit('drums/retire', lambda: None,
                 lambda _: jobs.submit('drums/close', old.session.close))
+
+  @property
+  def agent_stats(self) -> Dict[str, int]:
+    """The beat agents' steps over the whole run (replaced sessions too):
+    'steps' taken at their tick, 'late' (asked for ahead, not answered in
+    time: the written part played), 'not_ahead' (a new agent's first tick);
+    drums.session.DrumSession.agent_stats."""
+    stats = dict(self.drums.session.agent_stats)
+    for key, value in self._retired_agent_stats.items():
+      stats[key] = stats.get(key, 0) + value
+    return stats
 
   @property
   def building(self) -> bool:
@@ -205,10 +222,10 @@ class StudioApp:
 
   def export_session(self, path: str) -> None:
     """Writes the whole session (program, settings, agents) as JSON: the
-    agents' arrays are taken now (~1 ms per agent), the file is written off
-    the clock."""
-    arrays = self.drums.session.snapshot() if self.drums.session.agents \
-        else None
+    agents' arrays are asked for now (queued after their ticks so far),
+    collected and written off the clock."""
+    arrays = (self.drums.session.snapshot_later()
+              if self.drums.session.agents else None)
     text, settings = self.program_text, self.settings()
 
     def work():
@@ -216,7 +233,7 @@ class StudioApp:
         agents_path = None
         if arrays:
           agents_path = session_lib.write_snapshot(
-              os.path.join(tmp, 'agents.npz'), arrays)
+              os.path.join(tmp, 'agents.npz'), arrays())
         return studio_store.write_session(path, text, settings, agents_path)
 
     self.runtime.jobs.submit('studio/export', work, None,

@@ -14,8 +14,11 @@ the same command queue as OSC (--osc_port, default 9000); see
 docs/studio.md.
 """
 
+import functools
+import os
 import secrets
 import sys
+import tempfile
 import threading
 
 from absl import app
@@ -25,6 +28,7 @@ from tornado import ioloop
 from drums import language
 from rl_tuner import paths
 from sonification import clock as clock_lib
+from sonification import gc_pauses
 from sonification import live_session
 from sonification import osc_control
 from sonification import sinks as sinks_lib
@@ -78,6 +82,19 @@ flags.DEFINE_bool('test_tone', False, 'stream a 440 Hz test tone to the '
                   'browser instead of the session')
 flags.DEFINE_float('switch_interval_ms', 0.5, 'Python thread switch interval '
                    '(sys.setswitchinterval), as live\'s flag')
+flags.DEFINE_bool('realtime', True, 'run the drum clock thread with '
+                  'SCHED_FIFO priority when the system allows it '
+                  '(clock.try_realtime_priority), as live does')
+flags.DEFINE_bool('agent_lookahead', True, 'ask the beat agents for the '
+                  'next tick ahead, never waiting on them on the clock '
+                  '(drums/agent_pipeline.py); false: a round trip per tick '
+                  'on the clock thread (to measure the difference)')
+flags.DEFINE_bool('gc_freeze', True, 'freeze the objects alive after '
+                  'start-up so that garbage collections (which stop every '
+                  'thread) do not walk them again (sonification/gc_pauses.py)')
+flags.DEFINE_string('lateness_out', '', 'write each drum tick\'s lateness '
+                    'and "done" time after its deadline (ms) to this CSV '
+                    '(bench/studio_bench.py)')
 flags.DEFINE_float('seconds', None, 'stop after N seconds (tests)')
 flags.DEFINE_integer('seed', 0, 'random seed')
 
@@ -128,6 +145,18 @@ def _open_output():
 CARL_BPM = 240.0  # one bar of carl_rate ticks = one second (as live).
 
 
+def _write_lateness(path: str, clock) -> None:
+  """tick, lateness_ms, done_ms per delivered tick (the clock keeps the last
+  100,000), written atomically."""
+  lateness, done = clock.jitter.values() * 1e3, clock.done.values() * 1e3
+  rows = ['tick,lateness_ms,done_ms'] + [
+      f'{i},{a:.4f},{b:.4f}' for i, (a, b) in enumerate(zip(lateness, done))]
+  with tempfile.NamedTemporaryFile(
+      'w', dir=os.path.dirname(os.path.abspath(path)), delete=False) as f:
+    f.write('\n'.join(rows) + '\n')
+  os.replace(f.name, path)
+
+
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments {argv[1:]}')
@@ -158,7 +187,9 @@ def main(argv):
   carl, carl_agent = _carl(sink, hp) if FLAGS.carl else (None, None)
   # Beat agents are built in child processes by the runtime's worker
   # (drums/remote_beat_agent.py): no TensorFlow in this process.
-  the_app = studio_app.StudioApp(text, sink, carl=carl)
+  the_app = studio_app.StudioApp(
+      text, sink, carl=carl, agent_factory_fn=functools.partial(
+          studio_app.remote_factory_fn, pipelined=FLAGS.agent_lookahead))
   control = studio_server.StudioInput()
   inputs = {'studio': control}
   if FLAGS.osc_port >= 0:
@@ -183,9 +214,14 @@ def main(argv):
     carl_clock = clock_lib.Clock(bpm=CARL_BPM, ticks_per_bar=FLAGS.carl_rate)
 
   def run_clock():
+    if FLAGS.realtime:  # other processes (agents' TF) cannot delay a tick.
+      clock_lib.try_realtime_priority()
     result['stats'] = session.run(duration_s=FLAGS.seconds)
     loop.add_callback(loop.stop)
 
+  if FLAGS.gc_freeze:
+    gc_pauses.freeze()
+  pauses = gc_pauses.GcPauses().start()
   clock_thread = threading.Thread(target=run_clock, name='clock')
   clock_thread.start()
   if carl_clock is not None:
@@ -207,6 +243,12 @@ def main(argv):
       j = carl_clock.jitter.summary()
       print(f"CARL at {FLAGS.carl_rate} Hz: lateness p99 {j['p99_ms']:.3f} ms"
             f"  max {j['max_ms']:.3f} ms")
+    print(pauses.describe())
+    if FLAGS.lateness_out:
+      _write_lateness(FLAGS.lateness_out, clock)
+    a = the_app.agent_stats
+    print(f"beat agent steps {a['steps']}  late {a['late']}  first "
+          f"(not asked ahead) {a['not_ahead']}")
     print('TensorFlow in the clock process: '
           f"{'yes' if 'tensorflow' in sys.modules else 'no'}")
 

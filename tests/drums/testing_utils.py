@@ -1,6 +1,9 @@
 """Test helpers for drums: a scripted agent and a session built on it."""
 
 import collections
+import time
+
+import numpy as np
 
 from drums import session as session_lib
 
@@ -39,3 +42,23 @@ def make_session(program=PROGRAM, **kwargs):
 
   return session_lib.DrumSession(program, agent_factory=factory,
                                  **kwargs), agents
+
+
+SLOW_CHILD_S = 1.0  # what one tick of the slow child's agent takes.
+
+
+class SlowEchoAgent(EchoAgent):
+  """An EchoAgent whose every tick takes SLOW_CHILD_S (a busy child)."""
+
+  def tick(self, tick, source, target, mode):
+    time.sleep(SLOW_CHILD_S)
+    return super().tick(tick, source, target, mode)
+
+  def state_dict(self):
+    return {'calls': np.array(len(self.calls))}
+
+
+def build_slow_echo(hparams_fields):
+  """A drums.remote_beat_agent ``build`` for a TF-free slow child."""
+  del hparams_fields
+  return SlowEchoAgent()

@@ -1,5 +1,7 @@
 """Tests for rl_tuner.child_process (no TF: tf_threads=0, builtins built)."""
 
+import importlib
+import os
 import sys
 
 from absl.testing import absltest
@@ -27,6 +29,15 @@ class ChildProcessObjectTest(absltest.TestCase):
     child.close()  # Idempotent.
     with self.assertRaisesRegex(RuntimeError, 'test dict process is gone'):
       child.call('get', 'a')
+
+  def test_nice_lowers_the_child_priority(self):
+    # The child holds the os module; os.nice(0) reads its nice value.
+    child = child_process.ChildProcessObject(
+        importlib.import_module, ('os',), 'os', tf_threads=0, nice=10)
+    self.addCleanup(child.close)
+    self.assertEqual(child.call('nice', 0), min(19, os.nice(0) + 10))
+    with self.assertRaisesRegex(ValueError, r'nice must be in \[0, 19\]'):
+      child_process.ChildProcessObject(dict, (), 'd', tf_threads=0, nice=20)
 
   def test_a_failed_build_is_one_error(self):
     with self.assertRaisesRegex(RuntimeError,

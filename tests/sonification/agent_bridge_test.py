@@ -4,10 +4,13 @@ the prediction goes back to the sender and out as a drum note (no TF)."""
 import os
 import queue
 import tempfile
+import threading
+import time
 
 from absl.testing import absltest
 import mido
 
+from drums import agent_pipeline
 from sonification import agent_bridge
 from sonification import live_session
 from sonification import midi_control
@@ -104,10 +107,84 @@ class AgentBridgeTest(absltest.TestCase):
     midi.on_message(mido.Message('note_on', note=38, velocity=100))
     clock.run(num_ticks=1)  # drained (latched), then stepped: plays.
     clock.run(num_ticks=1)  # nothing latched: silence.
-    self.assertEqual(bridge.stats, dict(ticks=3, predictions=3, not_ready=0))
+    self.assertEqual(bridge.stats, dict(ticks=3, predictions=3, not_ready=0,
+                                        dropped=0))
     notes = [e for e in sink.events if e[0] == 'note_on']
     self.assertEqual([(e[1], e[2]) for e in notes], [(0.2, 38)])
     self.assertEqual(live.errors.summary(), {})
+
+  def test_midi_channels_in_and_out(self):
+    # live --agent --agent_ticks=clock --agent_out_channel=11: source and
+    # target are kick 36 and snare 38 on channel 10 (mido 9); the
+    # prediction goes out on channel 11 (mido 10).
+    sink = sinks.RecordingSink()
+    bridge = agent_bridge.AgentBridgeApp(runtime_testing.EchoBeatAgent, sink,
+                                         clock_ticks=True, out_channel=10)
+    clock = runtime_testing.fake_clock()
+    midi = midi_control.MidiControlInput(
+        midi_control.agent_note_bindings((10, 36), (10, 38)))
+    live_session.LiveSession(bridge, clock, {'midi_in': midi},
+                             threaded_jobs=False)
+    clock.run(num_ticks=1)  # the agent is committed; tick 0: no hits.
+    for channel, note in ((9, 36), (9, 38)):
+      midi.on_message(mido.Message('note_on', channel=channel, note=note,
+                                   velocity=100))
+    clock.run(num_ticks=1)  # source and target latched: the echo plays.
+    midi.on_message(mido.Message('note_on', channel=0, note=36,
+                                 velocity=100))  # a kick on channel 1.
+    clock.run(num_ticks=1)  # not the agent's: silence.
+    notes = [e for e in sink.events if e[0] == 'note_on']
+    self.assertEqual([(e[1], e[2], e[4]) for e in notes], [(0.2, 38, 10)])
+    self.assertEqual(midi.stats['unmapped'], 1)
+    with self.assertRaisesRegex(ValueError, 'out_channel must be a MIDI '
+                                'channel 0-15'):
+      agent_bridge.AgentBridgeApp(runtime_testing.EchoBeatAgent,
+                                  out_channel=16)
+
+  def test_a_pipelined_agent_answers_without_the_clock_waiting(self):
+    sink = sinks.RecordingSink()
+    gated = GatedEcho()
+    self.addCleanup(gated.gate.set)
+    agent = agent_pipeline.PipelinedAgent(gated)
+    self.addCleanup(agent.close)
+    bridge = agent_bridge.AgentBridgeApp(lambda: agent, sink)
+    clock = runtime_testing.fake_clock()
+    osc = ReplyInput()
+    live = live_session.LiveSession(bridge, clock, {'osc': osc},
+                                    threaded_jobs=False)
+    sender = ('127.0.0.1', 7000)
+    clock.run(num_ticks=1)  # the agent is committed.
+    for hits in ((1, 1), (0, 0), (1, 0)):
+      osc.commands.put(osc_control.validate('/agent/tick', hits, sender))
+    start = time.perf_counter()
+    clock.run(num_ticks=1)  # drained: queued on the agent, not waited on.
+    self.assertLess(time.perf_counter() - start, 0.1)
+    self.assertEqual([s for s in osc.sent if s[1] == '/agent/prediction'],
+                     [])
+    gated.gate.set()
+    self.assertTrue(agent.wait_tick(2))
+    # Sent back from the agent's thread as it answered: (action, tick).
+    self.assertEqual([s[2:] for s in osc.sent], [(1, 0), (0, 1), (1, 2)])
+    self.assertTrue(all(s[:2] == (sender, '/agent/prediction')
+                        for s in osc.sent))
+    clock.run(num_ticks=1)  # the clock thread takes the answers: plays.
+    self.assertEqual(bridge.stats, dict(ticks=3, predictions=3, not_ready=0,
+                                        dropped=0))
+    notes = [e for e in sink.events if e[0] == 'note_on']
+    self.assertEqual([e[2] for e in notes], [38, 38])
+    self.assertEqual(live.errors.summary(), {})
+
+
+class GatedEcho(runtime_testing.EchoBeatAgent):
+  """An EchoBeatAgent whose ticks wait for ``gate``."""
+
+  def __init__(self):
+    super().__init__()
+    self.gate = threading.Event()
+
+  def tick(self, tick, source, target, mode):
+    self.gate.wait(5.0)
+    return super().tick(tick, source, target, mode)
 
 
 if __name__ == '__main__':

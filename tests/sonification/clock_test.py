@@ -114,6 +114,16 @@ class ClockTest(absltest.TestCase):
     self.assertEqual(ck2.run(num_ticks=5), 1)
     self.assertLess(fake2.now, 100.07)
 
+  def test_done_measures_when_the_callbacks_returned(self):
+    fake, ck, _ = _fake_clock(overshoot=0.001)
+    # A callback that waits 3 ms (as on a child process) delays the tick's
+    # output, not its start: lateness 1 ms (the sleep overshoot), done 4 ms.
+    ck.add_callback(lambda tick: setattr(fake, 'now', fake.now + 0.003))
+    ck.run(num_ticks=4)
+    self.assertAlmostEqual(ck.jitter.summary()['max_ms'], 1.0, places=6)
+    self.assertAlmostEqual(ck.done.summary()['p50_ms'], 4.0, places=6)
+    self.assertEqual(ck.done.summary()['count'], 4)
+
   def test_failing_callback_is_counted_not_fatal(self):
     fake, ck, ticks = _fake_clock()
 

@@ -112,6 +112,51 @@ class ToCommandsTest(absltest.TestCase):
          [Command('drums/reset', ())],
          [Command('drums/control', ('mousex', 1.0))]])
 
+  def test_agent_notes_on_their_channels(self):
+    # Source: kick 36 on channel 10; target: snare 38 on channel 11
+    # (mido numbers channels 0-15: 9 and 10).
+    bindings = midi_control.agent_note_bindings((10, 36), (11, 38))
+    self.assertEqual(midi_control.describe(bindings).splitlines(),
+                     ['note36 on channel 10 -> agent_source',
+                      'note38 on channel 11 -> agent_target'])
+    midi = midi_control.MidiControlInput(bindings)
+    source, target = ([Command('agent/hit', ('source',))],
+                      [Command('agent/hit', ('target',))])
+    messages = [
+        mido.Message('note_on', channel=9, note=36, velocity=90),  # source.
+        mido.Message('note_on', channel=0, note=36, velocity=90),  # other ch.
+        mido.Message('note_on', channel=10, note=38, velocity=1),  # target.
+        mido.Message('note_on', channel=9, note=38, velocity=90),  # other ch.
+        mido.Message('note_on', channel=9, note=36, velocity=0),  # a note-off.
+        mido.Message('note_off', channel=9, note=36),
+        mido.Message('note_on', channel=9, note=37, velocity=90),  # other note.
+    ]
+    self.assertEqual([midi.to_commands(m) for m in messages],
+                     [source, [], target, [], [], [], []])
+    # The channel's binding comes first; other channels keep the map's.
+    both = midi_control.parse_midi_map('note36=reward+', 3)
+    both.update(bindings)
+    midi = midi_control.MidiControlInput(both)
+    self.assertEqual([midi.to_commands(m) for m in messages[:2]],
+                     [source, [Command('carl/reward', (1.0,))]])
+
+  def test_agent_notes_are_checked(self):
+    for source, target, error in [
+        ((17, 36), (10, 38), r'source_channel must be a MIDI channel in '
+                             r'\[1, 16\], got 17'),
+        ((0, 36), (10, 38), r'source_channel .* got 0'),
+        ((10, 36), (10, 128), r'target_note must be a MIDI note in '
+                              r'\[0, 127\], got 128'),
+        ((10, -1), (10, 38), r'source_note .* got -1'),
+        ((10, 36), (10, 36), 'source and target are the same note '
+                             r'\(36 on channel 10\)'),
+    ]:
+      with self.assertRaisesRegex(ValueError, error):
+        midi_control.agent_note_bindings(source, target)
+    self.assertEqual(midi_control.check_channel('--x', 16), 15)
+    with self.assertRaisesRegex(ValueError, '--x must be a MIDI channel'):
+      midi_control.check_channel('--x', True)
+
   def test_unmapped_and_counted(self):
     for message in (_cc(7, 100), _note(61), mido.Message('pitchwheel'),
                     _cc(1, 10)):
