@@ -41,6 +41,11 @@ class CarlHParams:
       action; N >= 1: for the mean state and mean action of the ticks since
       the previous reward, at most the last N (what the player heard; 50 =
       one second at 50 Hz).
+    mirror_dislikes: False (SPEC): a dislike is stored as it came. True: a
+      dislike of a = mu + e (e: the exploration noise heard, mu: the actor's
+      own output) is stored as a like of the mirrored sound mu - e, clipped
+      to [0, 1] (to first order the other side is the better one; evolution
+      strategies' antithetic step as a supervised target).
     seed: seeds the networks, the noise and the memory sampling.
     algo: the learner: 'ddpg' (MEMLNaut, the default) or 'rwsl'
       (reward-weighted supervised learning, NISPS;
@@ -72,6 +77,7 @@ class CarlHParams:
   noise_theta: float = 0.15
   noise_mode: str = 'ou'
   credit_ticks: int = 0
+  mirror_dislikes: bool = False
   seed: int = 0
   algo: str = 'ddpg'
   steps_per_call: int = 1

@@ -118,12 +118,14 @@ class CarlSession:
     window = max(hp.credit_ticks, 1)
     self._recent_states = np.zeros((window, hp.input_size))
     self._recent_actions = np.zeros((window, hp.output_size))
+    self._recent_means = np.zeros((window, hp.output_size))  # mu, no noise.
     self._since_reward = 0  # ticks played since the last reward.
     self.reward_scale = hp.reward_scale
     self.optimise_every = hp.optimise_every
     self.input = np.zeros(hp.input_size)
     self.last_state = self.input.copy()
     self.last_action = self.actor(self.input)
+    self.last_mean = self.last_action  # the actor's output without noise.
     self.ticks = 0
     self.optimisations = 0
     self.rewards_stored = 0
@@ -249,10 +251,12 @@ class CarlSession:
       The parameters sent, ``[output_size]`` in [0, 1].
     """
     state = self.input.copy()
-    action = carl_policy.explore(self.actor(state), self.noise())
-    self.last_state, self.last_action = state, action
+    mean = self.actor(state)
+    action = carl_policy.explore(mean, self.noise())
+    self.last_state, self.last_action, self.last_mean = state, action, mean
     slot = self.ticks % len(self._recent_states)
     self._recent_states[slot], self._recent_actions[slot] = state, action
+    self._recent_means[slot] = mean
     self._since_reward += 1
     self.sink.parameters(action, tick.time_s)
     self.ticks += 1
@@ -273,28 +277,33 @@ class CarlSession:
   # -------------------------------------------------------------- controls --
 
   def judged(self):
-    """The (state ``[input_size]``, action ``[output_size]``) a reward now
-    credits: the last tick's, or (credit_ticks = N) the means over the ticks
-    since the previous reward, at most the last N (the last tick's if none
-    was played since)."""
+    """What a reward now credits: (state ``[input_size]``, action
+    ``[output_size]``, the actor's noise-free output ``[output_size]``) of
+    the last tick, or (credit_ticks = N) their means over the ticks since
+    the previous reward, at most the last N (the last tick's if none was
+    played since)."""
     n = min(self._since_reward, self.hparams.credit_ticks, self.ticks)
     if n <= 1:
-      return self.last_state, self.last_action
+      return self.last_state, self.last_action, self.last_mean
     size = len(self._recent_states)
     rows = (self.ticks - 1 - np.arange(n)) % size
     return (self._recent_states[rows].mean(axis=0),
-            self._recent_actions[rows].mean(axis=0))
+            self._recent_actions[rows].mean(axis=0),
+            self._recent_means[rows].mean(axis=0))
 
   def reward(self, value: float = 1.0) -> None:
     """Stores (state, action, value * reward_scale, state) for what was
-    judged (:meth:`judged`), then lets held noise draw its next sample.
+    judged (:meth:`judged`; with mirror_dislikes a dislike becomes a like of
+    the mirrored action), then lets held noise draw its next sample.
 
     Raises:
       ValueError: if value is not finite or |value| > REWARD_LIMIT (10).
     """
     limit = osc_control.REWARD_LIMIT
     value = _check('reward', value, -limit, limit)
-    state, action = self.judged()
+    state, action, mean = self.judged()
+    if self.hparams.mirror_dislikes and value < 0:
+      action, value = np.clip(2 * mean - action, 0.0, 1.0), -value
     self.memory.add(state, action, value * self.reward_scale, state)
     self.rewards_stored += 1
     self._since_reward = 0

@@ -112,6 +112,33 @@ class CreditTest(absltest.TestCase):
     np.testing.assert_allclose(first, [0.5 + 0.2 * z] * 3)
     np.testing.assert_allclose(second, [0.5 - 0.2 * z] * 3)
 
+  def test_mirror_dislikes(self):
+    session = carl_session.CarlSession(
+        StubAgent(noise_mode='held', noise_sigma=0.2, seed=3,
+                  mirror_dislikes=True, credit_ticks=50), threaded=False)
+    z = np.random.default_rng(3).standard_normal(1)[0]
+    session.set_input(0.0)  # the actor says 0.5; heard 0.5 + 0.2 z.
+    for i in range(2):
+      session.on_tick(_tick(i))
+    session.reward(-2.0)  # stored: a like (+2) of 0.5 - 0.2 z.
+    session.on_tick(_tick(2))
+    session.reward(1.0)  # a like is stored as it came.
+    memory = session.memory.get_state()
+    np.testing.assert_allclose(memory['actions'][0], [0.5 - 0.2 * z])
+    np.testing.assert_allclose(memory['rewards'], [2.0, 1.0])
+    self.assertNotAlmostEqual(memory['actions'][1][0], 0.5 - 0.2 * z)
+
+  def test_mirrored_action_is_clipped(self):
+    session = carl_session.CarlSession(
+        StubAgent(noise_mode='held', noise_sigma=1.0, seed=3,
+                  mirror_dislikes=True), threaded=False)
+    session.set_input(-3.0)  # the actor says sigmoid(-3) = 0.047.
+    session.on_tick(_tick(0))  # + 2.04 (seed 3): heard 1.0 (clipped).
+    self.assertEqual(session.last_action[0], 1.0)
+    session.reward(-1.0)  # mirrored: 2 * 0.047 - 1.0 = -0.905 -> 0.0.
+    np.testing.assert_allclose(session.memory.get_state()['actions'][0],
+                               [0.0])
+
 
 if __name__ == '__main__':
   absltest.main()
