@@ -47,17 +47,19 @@ FLAGS = flags.FLAGS
 # rate 0.005, optimisation every 40 loop iterations; tau, discount, memory,
 # batch and the networks are CarlHParams' defaults).
 SPEC = 'actor_lr=0.005;critic_lr=0.005;optimise_every=40'
-# This branch's best: a reward judges one held perturbation, credited to
-# what was heard during the last second; 20 steps per call; discount 0.
-WINNER = ('noise_mode=mirrored;credit_ticks=50;discount=0;steps_per_call=20;'
-          'optimise_every=5;actor_lr=0.005;critic_lr=0.005')
+# The best learner measured (carl_hparams.LEARNERS['rwsl_mirrored'], live's
+# default): each reward judges one held, mirrored perturbation, credited to
+# what was heard since the previous reward; a dislike becomes a like of the
+# mirrored sound; reward-weighted supervised steps.
+WINNER = ('algo=rwsl;actor_lr=3e-3;steps_per_call=10;noise_mode=mirrored;'
+          'credit_ticks=50;mirror_dislikes=1')
 flags.DEFINE_integer('carl_rate', 50, 'control loop rate, Hz')
 flags.DEFINE_float('seconds', 60.0, 'simulated play, seconds')
 flags.DEFINE_float('move_s', 2.0, 'the player moves the input this often')
 flags.DEFINE_float('reward_every_s', 1.0, 'one reward per this many seconds')
 flags.DEFINE_list('hparams', ['', SPEC, WINNER],
                   'CarlHParams overrides, one run each, fields separated by '
-                  '";" ("" = CarlHParams defaults)')
+                  '";" ("" = CarlHParams defaults: DDPG)')
 flags.DEFINE_list('seeds', ['0', '1', '2'], 'seeds')
 flags.DEFINE_enum('player', 'musician', sorted(carl_player.PLAYERS),
                   'the simulated player (bench/carl_player.py)')
@@ -97,7 +99,7 @@ def run(overrides: str, seed: int) -> dict:
       if reward is not None:
         session.reward(reward)
   after, corr = carl_player.evaluate(player, session.actor, probe)
-  return dict(name=overrides or 'CarlHParams defaults', seed=seed,
+  return dict(name=overrides or 'DDPG, CarlHParams defaults', seed=seed,
               before=before, after=after, corr=corr,
               calls=session.optimisations, rewards=session.rewards_stored)
 

@@ -8,6 +8,25 @@ from rl_tuner import hparams_overrides
 ALGOS = ('ddpg', 'rwsl')  # CarlHParams.algo values.
 NOISE_MODES = ('ou', 'held', 'mirrored')  # CarlHParams.noise_mode values.
 
+# Named learners (--carl_learner_algo): CarlHParams overrides.
+#   ddpg: DDPG with the dataclass defaults (SPEC.md section 3 networks,
+#     tau, discount, memory, batch; Ornstein-Uhlenbeck noise per tick).
+#   rwsl: reward-weighted supervised learning, as first measured.
+#   rwsl_mirrored: the best learner of bench/carl_learning_bench.py with the
+#     XY-pad musician (mean distance ratio 0.86 over 3 seeds, every seed
+#     closer; DDPG 1.35: every seed further; the oracle-ish bounds 0.80 and
+#     0.82): rwsl at lr 3e-3 x 10 steps per call, noise held between rewards
+#     and mirrored in pairs, each reward credited to the mean of what was
+#     heard since the previous one (at most 50 ticks: one second at 50 Hz),
+#     a dislike stored as a like of the mirrored sound.
+LEARNERS = {
+    'ddpg': {},
+    'rwsl': dict(algo='rwsl'),
+    'rwsl_mirrored': dict(algo='rwsl', actor_lr=3e-3, steps_per_call=10,
+                          noise_mode='mirrored', credit_ticks=50,
+                          mirror_dislikes=True),
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class CarlHParams:
@@ -133,3 +152,16 @@ class CarlHParams:
       ValueError: on an unknown field or a bad value.
     """
     return hparams_overrides.parse_overrides(text, cls(**defaults))
+
+  @classmethod
+  def for_learner(cls, learner: str, text: str = '',
+                  **defaults) -> 'CarlHParams':
+    """The named learner's hparams (LEARNERS), then ``text`` overrides.
+
+    Raises:
+      ValueError: for an unknown learner name, field or bad value.
+    """
+    if learner not in LEARNERS:
+      raise ValueError(f'CARL learner must be one of {sorted(LEARNERS)}, '
+                       f'got {learner!r}')
+    return cls.parse(text, **dict(LEARNERS[learner], **defaults))

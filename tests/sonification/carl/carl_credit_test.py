@@ -62,6 +62,19 @@ class HeldNoiseTest(absltest.TestCase):
     with self.assertRaisesRegex(ValueError, "got 'pink'"):
       carl_policy.make_noise('pink', 2, 0.1, 0.15)
 
+  def test_named_learners(self):
+    hp = carl_hparams.CarlHParams.for_learner('rwsl_mirrored', 'seed=4')
+    self.assertEqual((hp.algo, hp.actor_lr, hp.steps_per_call, hp.noise_mode,
+                      hp.credit_ticks, hp.mirror_dislikes, hp.seed),
+                     ('rwsl', 3e-3, 10, 'mirrored', 50, True, 4))
+    self.assertEqual(carl_hparams.CarlHParams.for_learner('ddpg', seed=2),
+                     carl_hparams.CarlHParams(seed=2))
+    # Overrides win over the learner's settings.
+    self.assertEqual(carl_hparams.CarlHParams.for_learner(
+        'rwsl_mirrored', 'noise_mode=ou').noise_mode, 'ou')
+    with self.assertRaisesRegex(ValueError, "got 'ppo'"):
+      carl_hparams.CarlHParams.for_learner('ppo')
+
   def test_hparams_are_checked(self):
     for field, value in (('noise_mode', 'pink'), ('credit_ticks', -1),
                          ('actor_clipnorm', -1.0)):
