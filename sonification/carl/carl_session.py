@@ -6,9 +6,9 @@ sample held until the next reward: CarlHParams.noise_mode) and the result
 clipped to [0, 1]; the parameters go to the sinks (OSC ``/carl/params``,
 MIDI CC).
 Every ``optimise_every`` ticks (paused at the top of the range) an
-optimisation request goes to the learner thread, which runs one DDPG step
-on a batch from the replay memory and then swaps fresh actor weights into
-the numpy actor.
+optimisation request goes to the learner thread, which runs the learner
+(DDPG or rwsl, ``steps_per_call`` steps) on a batch from the replay memory
+and then swaps fresh actor weights into the numpy actor.
 
 The player's controls (Python API, and OSC through :meth:`handlers`):
 reward(+/-), randomise_actor, randomise_critic, clear_memory,
