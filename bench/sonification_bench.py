@@ -62,6 +62,11 @@ flags.DEFINE_bool('realtime', True, 'run the clock thread with SCHED_FIFO '
                   'priority (clock.try_realtime_priority)')
 flags.DEFINE_integer('drum_ticks', 600, 'ticks of each drum row (75 ms '
                      'each; 0 skips them)')
+flags.DEFINE_enum('carl_learner_algo', 'rwsl_mirrored',
+                  sorted(carl_hparams.LEARNERS), 'the CARL learner of the '
+                  'CARL rows (live\'s default: rwsl_mirrored)')
+flags.DEFINE_string('carl_hparams', '', 'CarlHParams overrides "a=1,b=2" '
+                    'for the CARL rows')
 flags.DEFINE_float('switch_interval_ms', 0.5, 'sys.setswitchinterval for the '
                    'clock process (Python default 5 ms); 0 keeps the default')
 
@@ -282,7 +287,8 @@ def main(argv):
   if FLAGS.switch_interval_ms > 0:
     sys.setswitchinterval(FLAGS.switch_interval_ms / 1e3)
   realtime = FLAGS.realtime and clock.try_realtime_priority()
-  hp = carl_hparams.CarlHParams(seed=0)
+  hp = carl_hparams.CarlHParams.for_learner(FLAGS.carl_learner_algo,
+                                           FLAGS.carl_hparams, seed=0)
   fast = FLAGS.period_ms / 1e3
   # The child-process learner keeps TF out of this (the clock's) process;
   # the thread learner imports TF here, so its rows run after all others.

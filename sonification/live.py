@@ -133,10 +133,13 @@ flags.DEFINE_string('carl_hparams', '', 'CARL hparams overrides "a=1,b=2"')
 flags.DEFINE_enum('carl_learner', 'process', ['process', 'thread'],
                   'CARL learner in a child process (no TF in this one) or a '
                   'thread')
-flags.DEFINE_enum('carl_learner_algo', 'ddpg', ['ddpg', 'rwsl'],
-                  'CARL learner: ddpg (MEMLNaut, SPEC section 3) or rwsl '
-                  '(reward-weighted supervised learning, NISPS); '
-                  '--carl_hparams=algo=... overrides it')
+flags.DEFINE_enum('carl_learner_algo', 'rwsl_mirrored',
+                  sorted(carl_hparams.LEARNERS),
+                  'CARL learner (sonification/carl/carl_hparams.LEARNERS): '
+                  'rwsl_mirrored (the best measured with '
+                  'bench/carl_learning_bench.py), ddpg (MEMLNaut, SPEC '
+                  'section 3) or rwsl (reward-weighted supervised, NISPS); '
+                  '--carl_hparams overrides its fields')
 flags.DEFINE_bool('realtime', True, 'SCHED_FIFO priority for the clock thread '
                   'when permitted')
 flags.DEFINE_integer('seed', 0, 'random seed')
@@ -403,8 +406,8 @@ def _main(argv):
     setattr(FLAGS, name, paths.resolve_user_path(getattr(FLAGS, name)))
   _check_flags(chosen[0])
   try:
-    hp = carl_hparams.CarlHParams.parse(
-        FLAGS.carl_hparams, seed=FLAGS.seed, algo=FLAGS.carl_learner_algo)
+    hp = carl_hparams.CarlHParams.for_learner(
+        FLAGS.carl_learner_algo, FLAGS.carl_hparams, seed=FLAGS.seed)
     sink = live_session.open_sinks(live_session.SinkConfig(
         FLAGS.midi_port, FLAGS.osc_out, FLAGS.wav_out, FLAGS.audio,
         synth=FLAGS.synth, voice=FLAGS.voice, carl_voice=FLAGS.carl_voice,

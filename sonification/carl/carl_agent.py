@@ -1,8 +1,9 @@
 """CARL's learner: DDPG actor, critic and their targets in TF.
 
 :class:`CarlAgent` owns the four networks and two Adam optimisers and does
-one DDPG update per :meth:`CarlAgent.train_step` (a ``tf.function`` with a
-fixed input signature: traced once, never retraced). It does no file I/O
+``hparams.steps_per_call`` DDPG updates (SPEC: 1) per
+:meth:`CarlAgent.train_step` (a ``tf.function`` with a fixed input
+signature: traced once, never retraced). It does no file I/O
 and touches no clock: :class:`sonification.carl.carl_session.CarlSession` runs it
 in a worker thread and copies the actor's weights into the TF-free
 :class:`sonification.carl.carl_policy.NumpyActor` that the clock thread uses.
@@ -39,7 +40,8 @@ class CarlAgent:
     self.target_critic = self._new_critic('target_critic')
     self.target_actor.set_weights(self.actor.get_weights())
     self.target_critic.set_weights(self.critic.get_weights())
-    self.actor_optimizer = tf.keras.optimizers.Adam(hp.actor_lr)
+    self.actor_optimizer = tf.keras.optimizers.Adam(
+        hp.actor_lr, global_clipnorm=hp.actor_clipnorm or None)
     self.critic_optimizer = tf.keras.optimizers.Adam(hp.critic_lr)
     # Optimiser slots made now, not inside the first traced call (which
     # would trace the train step twice).
@@ -70,6 +72,17 @@ class CarlAgent:
                              seed=self._next_seed(), name=name)
 
   def _train_step(self, states, actions, rewards, next_states):
+    """``steps_per_call`` DDPG steps on one batch; returns the last losses
+    and whether every step was applied."""
+    ok = tf.constant(True)
+    c_loss = a_loss = tf.constant(0.0)
+    for _ in range(self.hparams.steps_per_call):
+      c_loss, a_loss, step_ok = self._one_step(states, actions, rewards,
+                                               next_states)
+      ok = tf.logical_and(ok, step_ok)
+    return c_loss, a_loss, ok
+
+  def _one_step(self, states, actions, rewards, next_states):
     """One DDPG step; each update is applied only if its loss and every
     gradient are finite (checked BEFORE applying, issue 12 item 1: a huge
     reward used to turn all four networks into NaN)."""
@@ -109,7 +122,8 @@ class CarlAgent:
   def train_step(self, states: np.ndarray, actions: np.ndarray,
                  rewards: np.ndarray, next_states: np.ndarray
                  ) -> Dict[str, float]:
-    """One critic update, one actor update and the soft target updates.
+    """``steps_per_call`` times: a critic update, an actor update and the
+    soft target updates.
 
     A step whose loss or gradients are not finite changes nothing (the
     critic's update is skipped, and with it the actor's and the targets'),

@@ -6,6 +6,26 @@ from typing import Tuple
 from rl_tuner import hparams_overrides
 
 ALGOS = ('ddpg', 'rwsl')  # CarlHParams.algo values.
+NOISE_MODES = ('ou', 'held', 'mirrored')  # CarlHParams.noise_mode values.
+
+# Named learners (--carl_learner_algo): CarlHParams overrides.
+#   ddpg: DDPG with the dataclass defaults (SPEC.md section 3 networks,
+#     tau, discount, memory, batch; Ornstein-Uhlenbeck noise per tick).
+#   rwsl: reward-weighted supervised learning, as first measured.
+#   rwsl_mirrored: the best learner of bench/carl_learning_bench.py with the
+#     XY-pad musician (mean distance ratio 0.86 over 3 seeds, every seed
+#     closer; DDPG 1.35: every seed further; the oracle-ish bounds 0.80 and
+#     0.82): rwsl at lr 3e-3 x 10 steps per call, noise held between rewards
+#     and mirrored in pairs, each reward credited to the mean of what was
+#     heard since the previous one (at most 50 ticks: one second at 50 Hz),
+#     a dislike stored as a like of the mirrored sound.
+LEARNERS = {
+    'ddpg': {},
+    'rwsl': dict(algo='rwsl'),
+    'rwsl_mirrored': dict(algo='rwsl', actor_lr=3e-3, steps_per_call=10,
+                          noise_mode='mirrored', credit_ticks=50,
+                          mirror_dislikes=True),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,14 +48,31 @@ class CarlHParams:
     optimise_every: optimise every N ticks.
     optimise_every_max: top of the optimisation-frequency control; at or
       above it optimisation is paused (MEMLNaut: "paused at its top").
-    noise_sigma: Ornstein-Uhlenbeck sigma (exploration level).
+    noise_sigma: exploration level: the Ornstein-Uhlenbeck sigma, or the
+      standard deviation of held noise (parameter units).
     noise_theta: Ornstein-Uhlenbeck mean reversion per tick.
+    noise_mode: 'ou' (SPEC section 3: Ornstein-Uhlenbeck, a new step every
+      tick), 'held' (one Gaussian sample held until the next reward, so a
+      reward judges one consistent perturbation) or 'mirrored' (held, every
+      second sample the previous one negated: antithetic pairs);
+      sonification/carl/carl_policy.py.
+    credit_ticks: 0 (SPEC): a reward is stored for the last tick's state and
+      action; N >= 1: for the mean state and mean action of the ticks since
+      the previous reward, at most the last N (what the player heard; 50 =
+      one second at 50 Hz).
+    mirror_dislikes: False (SPEC): a dislike is stored as it came. True: a
+      dislike of a = mu + e (e: the exploration noise heard, mu: the actor's
+      own output) is stored as a like of the mirrored sound mu - e, clipped
+      to [0, 1] (to first order the other side is the better one; evolution
+      strategies' antithetic step as a supervised target).
     seed: seeds the networks, the noise and the memory sampling.
     algo: the learner: 'ddpg' (MEMLNaut, the default) or 'rwsl'
       (reward-weighted supervised learning, NISPS;
       sonification/carl/carl_rwsl.py).
-    steps_per_call: optimisation steps per learner call (rwsl; DDPG does
-      one).
+    steps_per_call: optimisation steps per learner call, each on the same
+      sampled batch (SPEC: 1; the learner is idle between rewards).
+    actor_clipnorm: DDPG: clip the actor's gradient to this global norm
+      (0 = no clipping, SPEC).
     dislike_margin: rwsl: a dislike pushes the output away until it is this
       far (Euclidean, parameter units) from the disliked sound.
 
@@ -57,10 +94,14 @@ class CarlHParams:
   optimise_every_max: int = 100
   noise_sigma: float = 0.1
   noise_theta: float = 0.15
+  noise_mode: str = 'ou'
+  credit_ticks: int = 0
+  mirror_dislikes: bool = False
   seed: int = 0
   algo: str = 'ddpg'
   steps_per_call: int = 1
   dislike_margin: float = 0.3
+  actor_clipnorm: float = 0.0
 
   def __post_init__(self):
     object.__setattr__(self, 'actor_hidden', tuple(self.actor_hidden))
@@ -69,7 +110,8 @@ class CarlHParams:
         'actor_lr': 1.0, 'critic_lr': 1.0, 'reward_scale': 1000.0,
         'noise_sigma': 10.0, 'input_size': 1024, 'actor_hidden': 4096,
         'critic_hidden': 4096, 'memory_size': 1_000_000,
-        'steps_per_call': 1000, 'dislike_margin': 10.0})
+        'steps_per_call': 1000, 'dislike_margin': 10.0,
+        'credit_ticks': 100_000, 'actor_clipnorm': 1e6})
     checks = {
         'input_size': self.input_size >= 1,
         'output_size': 1 <= self.output_size <= 128,
@@ -87,6 +129,9 @@ class CarlHParams:
         'noise_sigma': self.noise_sigma >= 0,
         'noise_theta': 0.0 <= self.noise_theta <= 1.0,
         'algo': self.algo in ALGOS,
+        'noise_mode': self.noise_mode in NOISE_MODES,
+        'credit_ticks': self.credit_ticks >= 0,
+        'actor_clipnorm': self.actor_clipnorm >= 0,
         'steps_per_call': self.steps_per_call >= 1,
         'dislike_margin': self.dislike_margin > 0,
     }
@@ -107,3 +152,16 @@ class CarlHParams:
       ValueError: on an unknown field or a bad value.
     """
     return hparams_overrides.parse_overrides(text, cls(**defaults))
+
+  @classmethod
+  def for_learner(cls, learner: str, text: str = '',
+                  **defaults) -> 'CarlHParams':
+    """The named learner's hparams (LEARNERS), then ``text`` overrides.
+
+    Raises:
+      ValueError: for an unknown learner name, field or bad value.
+    """
+    if learner not in LEARNERS:
+      raise ValueError(f'CARL learner must be one of {sorted(LEARNERS)}, '
+                       f'got {learner!r}')
+    return cls.parse(text, **dict(LEARNERS[learner], **defaults))

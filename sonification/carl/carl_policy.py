@@ -113,11 +113,84 @@ class OrnsteinUhlenbeckNoise:
   def reset(self) -> None:
     self.state = np.full(self.size, self.mu)
 
+  def on_reward(self) -> None:
+    """A reward arrived: nothing changes (the process runs on per tick)."""
+
   def __call__(self) -> np.ndarray:
     """The next noise sample ``[size]``."""
     self.state = (self.state + self.theta * (self.mu - self.state) +
                   self.sigma * self._rng.standard_normal(self.size))
     return self.state
+
+
+class HeldNoise:
+  """Gaussian exploration noise held from one reward to the next.
+
+  ``sigma * z`` with z ~ N(0, I), the same z every tick until
+  :meth:`on_reward`, which draws a new one: every like or dislike then
+  judges one consistent perturbation of the actor (the player judged what
+  it heard since its last judgement; CarlHParams.noise_mode 'held').
+  Mirrored (noise_mode 'mirrored', antithetic sampling): every other draw
+  is the previous z negated, so each pair of judgements compares mu + e with
+  mu - e.
+
+  Args:
+    size: number of dimensions.
+    sigma: noise scale (0 = no exploration); may be changed at any time
+      (the player's noise control) and takes effect at the next tick.
+    mirrored: negate every second draw.
+    seed: numpy seed.
+
+  Raises:
+    ValueError: if size < 1 or sigma < 0.
+  """
+
+  def __init__(self, size: int, sigma: float = 0.1, mirrored: bool = False,
+               seed: Optional[int] = None):
+    if size < 1 or sigma < 0:
+      raise ValueError(f'held noise: size {size} >= 1, sigma {sigma} >= 0 '
+                       'required')
+    self.size = size
+    self.sigma = float(sigma)
+    self.mirrored = mirrored
+    self._rng = np.random.default_rng(seed)
+    self._z = self._rng.standard_normal(size)
+    self._mirror_next = mirrored
+
+  def reset(self) -> None:
+    self._z = self._rng.standard_normal(self.size)
+    self._mirror_next = self.mirrored
+
+  def on_reward(self) -> None:
+    """Draws the next held sample (or mirrors the last one)."""
+    if self._mirror_next:
+      self._z = -self._z
+    else:
+      self._z = self._rng.standard_normal(self.size)
+    self._mirror_next = self.mirrored and not self._mirror_next
+
+  def __call__(self) -> np.ndarray:
+    """The held sample ``sigma * z`` ``[size]``."""
+    return self.sigma * self._z
+
+
+def make_noise(mode: str, size: int, sigma: float, theta: float,
+               seed: Optional[int] = None):
+  """The exploration noise named by CarlHParams.noise_mode.
+
+  Args:
+    mode: 'ou' (Ornstein-Uhlenbeck per tick, SPEC section 3), 'held' or
+      'mirrored' (:class:`HeldNoise`).
+    size, sigma, seed: as the classes; theta: OU mean reversion per tick.
+
+  Raises:
+    ValueError: for an unknown mode.
+  """
+  if mode == 'ou':
+    return OrnsteinUhlenbeckNoise(size, sigma, theta, seed=seed)
+  if mode in ('held', 'mirrored'):
+    return HeldNoise(size, sigma, mirrored=mode == 'mirrored', seed=seed)
+  raise ValueError(f'noise mode must be ou, held or mirrored, got {mode!r}')
 
 
 def explore(actor_output: np.ndarray, noise: np.ndarray) -> np.ndarray:

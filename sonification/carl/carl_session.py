@@ -1,19 +1,23 @@
 """CARL's interactive loop: hot path on the clock, learning in a worker.
 
 Per tick (clock thread, no TF): the numpy actor maps the current input to
-parameters, Ornstein-Uhlenbeck noise is added and the result clipped to
-[0, 1]; the parameters go to the sinks (OSC ``/carl/params``, MIDI CC).
+parameters, exploration noise is added (Ornstein-Uhlenbeck per tick, or a
+sample held until the next reward: CarlHParams.noise_mode) and the result
+clipped to [0, 1]; the parameters go to the sinks (OSC ``/carl/params``,
+MIDI CC).
 Every ``optimise_every`` ticks (paused at the top of the range) an
-optimisation request goes to the learner thread, which runs one DDPG step
-on a batch from the replay memory and then swaps fresh actor weights into
-the numpy actor.
+optimisation request goes to the learner thread, which runs the learner
+(DDPG or rwsl, ``steps_per_call`` steps) on a batch from the replay memory
+and then swaps fresh actor weights into the numpy actor.
 
 The player's controls (Python API, and OSC through :meth:`handlers`):
 reward(+/-), randomise_actor, randomise_critic, clear_memory,
 set_reward_scale, set_optimise_every, set_noise, set_input, set_input_at,
 save, load.
 A reward stores (state, action, value * reward_scale, next_state = state)
-for the last state and action played.
+for the last state and action played, or (CarlHParams.credit_ticks = N) for
+the mean state and action of the ticks since the previous reward, at most
+the last N: the player judged what it heard, not one 20 ms tick.
 
 Safety (issue 12 item 1): every control value is checked here too (finite,
 in the ranges of sonification.osc_control: reward within +-REWARD_LIMIT,
@@ -107,13 +111,21 @@ class CarlSession:
     self.memory = carl_memory.ReplayMemory(hp.memory_size, hp.input_size,
                                            hp.output_size)
     self.actor = carl_policy.NumpyActor(agent.actor_weights())
-    self.noise = carl_policy.OrnsteinUhlenbeckNoise(
-        hp.output_size, hp.noise_sigma, hp.noise_theta, seed=hp.seed)
+    self.noise = carl_policy.make_noise(hp.noise_mode, hp.output_size,
+                                        hp.noise_sigma, hp.noise_theta,
+                                        seed=hp.seed)
+    # The last credit_ticks (state, action) pairs, a ring (credit_ticks > 0).
+    window = max(hp.credit_ticks, 1)
+    self._recent_states = np.zeros((window, hp.input_size))
+    self._recent_actions = np.zeros((window, hp.output_size))
+    self._recent_means = np.zeros((window, hp.output_size))  # mu, no noise.
+    self._since_reward = 0  # ticks played since the last reward.
     self.reward_scale = hp.reward_scale
     self.optimise_every = hp.optimise_every
     self.input = np.zeros(hp.input_size)
     self.last_state = self.input.copy()
     self.last_action = self.actor(self.input)
+    self.last_mean = self.last_action  # the actor's output without noise.
     self.ticks = 0
     self.optimisations = 0
     self.rewards_stored = 0
@@ -239,8 +251,13 @@ class CarlSession:
       The parameters sent, ``[output_size]`` in [0, 1].
     """
     state = self.input.copy()
-    action = carl_policy.explore(self.actor(state), self.noise())
-    self.last_state, self.last_action = state, action
+    mean = self.actor(state)
+    action = carl_policy.explore(mean, self.noise())
+    self.last_state, self.last_action, self.last_mean = state, action, mean
+    slot = self.ticks % len(self._recent_states)
+    self._recent_states[slot], self._recent_actions[slot] = state, action
+    self._recent_means[slot] = mean
+    self._since_reward += 1
     self.sink.parameters(action, tick.time_s)
     self.ticks += 1
     if (self.optimise_every < self.hparams.optimise_every_max and
@@ -259,17 +276,38 @@ class CarlSession:
 
   # -------------------------------------------------------------- controls --
 
+  def judged(self):
+    """What a reward now credits: (state ``[input_size]``, action
+    ``[output_size]``, the actor's noise-free output ``[output_size]``) of
+    the last tick, or (credit_ticks = N) their means over the ticks since
+    the previous reward, at most the last N (the last tick's if none was
+    played since)."""
+    n = min(self._since_reward, self.hparams.credit_ticks, self.ticks)
+    if n <= 1:
+      return self.last_state, self.last_action, self.last_mean
+    size = len(self._recent_states)
+    rows = (self.ticks - 1 - np.arange(n)) % size
+    return (self._recent_states[rows].mean(axis=0),
+            self._recent_actions[rows].mean(axis=0),
+            self._recent_means[rows].mean(axis=0))
+
   def reward(self, value: float = 1.0) -> None:
-    """Stores (last state, last action, value * reward_scale, last state).
+    """Stores (state, action, value * reward_scale, state) for what was
+    judged (:meth:`judged`; with mirror_dislikes a dislike becomes a like of
+    the mirrored action), then lets held noise draw its next sample.
 
     Raises:
       ValueError: if value is not finite or |value| > REWARD_LIMIT (10).
     """
     limit = osc_control.REWARD_LIMIT
     value = _check('reward', value, -limit, limit)
-    self.memory.add(self.last_state, self.last_action,
-                    value * self.reward_scale, self.last_state)
+    state, action, mean = self.judged()
+    if self.hparams.mirror_dislikes and value < 0:
+      action, value = np.clip(2 * mean - action, 0.0, 1.0), -value
+    self.memory.add(state, action, value * self.reward_scale, state)
     self.rewards_stored += 1
+    self._since_reward = 0
+    self.noise.on_reward()
 
   def set_input(self, *values: float) -> None:
     """Sets the input vector (x, y, z, ...).

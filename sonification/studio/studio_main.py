@@ -61,10 +61,13 @@ flags.DEFINE_string('studio_dir', '~/.rl_tuner_studio', 'saved programs and '
 flags.DEFINE_bool('carl', True, 'run CARL beside the drums (XY pad panel)')
 flags.DEFINE_enum('carl_learner', 'process', ['process', 'thread'],
                   'CARL learner in a child process or a thread')
-flags.DEFINE_enum('carl_learner_algo', 'ddpg', ['ddpg', 'rwsl'],
-                  'CARL learner: ddpg (MEMLNaut, SPEC section 3) or rwsl '
-                  '(reward-weighted supervised learning, NISPS); '
-                  '--carl_hparams=algo=... overrides it')
+flags.DEFINE_enum('carl_learner_algo', 'rwsl_mirrored',
+                  sorted(carl_hparams.LEARNERS),
+                  'CARL learner (sonification/carl/carl_hparams.LEARNERS): '
+                  'rwsl_mirrored (the best measured with '
+                  'bench/carl_learning_bench.py), ddpg (MEMLNaut, SPEC '
+                  'section 3) or rwsl (reward-weighted supervised, NISPS); '
+                  '--carl_hparams overrides its fields')
 flags.DEFINE_string('carl_hparams', '', 'CARL hparams overrides "a=1,b=2"')
 flags.DEFINE_integer('carl_rate', 50, 'CARL control loop rate, Hz (1-1000), '
                      'independent of the drums\' tempo (as live --carl)')
@@ -166,8 +169,8 @@ def main(argv):
   text = _program_text()
   try:
     program = language.parse(text)
-    hp = carl_hparams.CarlHParams.parse(
-        FLAGS.carl_hparams, seed=FLAGS.seed, algo=FLAGS.carl_learner_algo)
+    hp = carl_hparams.CarlHParams.for_learner(
+        FLAGS.carl_learner_algo, FLAGS.carl_hparams, seed=FLAGS.seed)
     sink = live_session.open_sinks(live_session.SinkConfig(
         FLAGS.midi_port, FLAGS.osc_out))
   except (sinks_lib.SinkError, ValueError) as e:

@@ -55,6 +55,22 @@ class AgentTest(tf.test.TestCase):
     self.assertTrue(np.isfinite(losses['critic_loss']))
     self.assertNotAllClose(before[0], agent.actor_weights()[0])
 
+  def test_steps_per_call_and_actor_clipnorm(self):
+    hp = carl_hparams.CarlHParams(seed=1, steps_per_call=3,
+                                  actor_clipnorm=0.5)
+    agent = carl_agent.make_agent(hp)
+    self.assertEqual(agent.actor_optimizer.global_clipnorm, 0.5)
+    self.assertIsNone(carl_agent.make_agent(carl_hparams.CarlHParams(
+        seed=1)).actor_optimizer.global_clipnorm)  # SPEC: no clipping.
+    rng = np.random.default_rng(0)
+    out = agent.train_step(rng.uniform(size=(4, 3)), rng.uniform(size=(4, 4)),
+                           np.ones(4), rng.uniform(size=(4, 3)))
+    self.assertEqual(out['skipped'], 0)
+    # One call, three Adam steps on each network, one trace.
+    self.assertEqual(int(agent.actor_optimizer.iterations), 3)
+    self.assertEqual(int(agent.critic_optimizer.iterations), 3)
+    self.assertEqual((agent.train_steps, agent.trace_count), (1, 1))
+
   def test_numpy_actor_matches_keras(self):
     agent = carl_agent.make_agent(carl_hparams.CarlHParams(seed=2))
     session = carl_session.CarlSession(agent, threaded=False)
