@@ -298,8 +298,9 @@ class RLTuner:
         instead of the tuned policy.
       priming: 'midi' or 'random'; default the hparams' priming.
 
-    The tuned policy samples at ``hparams.sampling_temperature`` by default,
-    the untuned Note RNN at 1.
+    The tuned policy samples at ``hparams.sampling_temperature`` from the
+    ``hparams.sampling_top_p`` nucleus by default, the untuned Note RNN at 1
+    from every action.
     """
     priming = priming or self.hparams.priming
     primer = self.primer_actions if priming == 'midi' else None
@@ -313,7 +314,8 @@ class RLTuner:
           policy, self.reward_rnn,
           'note_rnn' if use_note_rnn else self.hparams.algorithm, primer,
           self.hparams.composition_length,
-          1.0 if use_note_rnn else self.hparams.sampling_temperature)
+          1.0 if use_note_rnn else self.hparams.sampling_temperature,
+          1.0 if use_note_rnn else self.hparams.sampling_top_p)
     return cache[key]
 
   def generate_music_sequence(self, num_compositions: int = 1,

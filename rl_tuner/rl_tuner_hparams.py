@@ -36,6 +36,12 @@ paper's method):
     the others' by several units and sampling is near greedy (about nine
     compositions in ten open the same way). T > 1 flattens that; training
     (exploration) is not affected. The usual temperature of softmax sampling.
+  * ``sampling_top_p`` p: those samples come from the nucleus of that
+    softmax, the most probable events whose probabilities first sum to p
+    (Holtzman et al. 2020, "The Curious Case of Neural Text Degeneration");
+    1 (the paper) keeps every event. With T > 1 it keeps the flattening among
+    the near-equal choices while events far below them (out of key, a leap
+    left unresolved) cannot be drawn.
   * ``tonic_start_reward``: the music-theory reward for the tonic as the
     composition's first event (paper, reward_tonic: 3, the same as for the
     tonic at the start of the last bar, which stays 3). Times reward_scaler
@@ -69,7 +75,7 @@ UPPER_BOUNDS = {
     'minibatch_size': 65_536, 'num_compositions_in_parallel': 4096,
     'composition_length': 4096, 'train_every': 1_000_000,
     'exploration_period': 10**12, 'sampling_temperature': 100.0,
-    'tonic_start_reward': 100.0, 'entropy_bonus': 100.0,
+    'tonic_start_reward': 100.0, 'entropy_bonus': 100.0, 'sampling_top_p': 1.0,
 }
 PAPER_TONIC_START_REWARD = 3.0  # reward_tonic at beat 0 (public code).
 
@@ -111,6 +117,8 @@ class RLTunerHParams:
       the module docstring).
     entropy_bonus: beta of the soft backup (paper: 0; see the module
       docstring).
+    sampling_top_p: nucleus of the tuned model's evaluation and generation
+      samples (paper: 1, every event; see the module docstring).
   """
   algorithm: str = 'q'
   reward_scaler: float = 2.0
@@ -137,6 +145,7 @@ class RLTunerHParams:
   sampling_temperature: float = 1.0
   tonic_start_reward: float = PAPER_TONIC_START_REWARD
   entropy_bonus: float = 0.0
+  sampling_top_p: float = 1.0
 
   def __post_init__(self):
     hparams_overrides.check_numbers(self, UPPER_BOUNDS)
@@ -155,7 +164,7 @@ class RLTunerHParams:
                 'minibatch_multiplier', 'learning_rate', 'clip_gradient',
                 'boltzmann_temperature', 'num_compositions_in_parallel',
                 'composition_length', 'exploration_period',
-                'sampling_temperature')
+                'sampling_temperature', 'sampling_top_p')
     for name in positive:
       if not getattr(self, name) > 0:
         raise ValueError(f'RLTunerHParams.{name} must be > 0, got '
@@ -228,6 +237,17 @@ CONFIGS: Dict[str, RLTunerHParams] = {
     'smoke': RLTunerHParams(replay_memory_size=2048, exploration_period=512,
                             num_compositions_in_parallel=8),
 }
+
+
+def config_overrides(name: str) -> str:
+  """A named config as ``--hparams`` text: its fields that differ from the
+  defaults, e.g. ``'exploration=boltzmann'`` ('' for 'paper').
+
+  Raises:
+    ValueError: for an unknown config (see :func:`get_config`).
+  """
+  config, default = get_config(name).to_dict(), RLTunerHParams().to_dict()
+  return ','.join(f'{k}={v}' for k, v in config.items() if v != default[k])
 
 
 def get_config(name: str) -> RLTunerHParams:

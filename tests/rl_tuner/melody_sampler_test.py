@@ -54,6 +54,15 @@ class MelodySamplerTest(tf.test.TestCase):
     expected = tf.nn.softmax(tf.math.log(cold.probabilities[:, :1]) / 2.0)
     self.assertAllClose(out.probabilities[:, :1], expected, atol=1e-5)
 
+  def test_tiny_nucleus_is_greedy(self):
+    # top_p near 0 keeps only the most probable event: sampling = argmax.
+    sampler = _sampler(temperature=3.0)
+    greedy = sampler.generate(16, seed=5, sample=False).actions
+    nucleus = sampler.generate(16, seed=5, top_p=1e-6).actions
+    self.assertAllEqual(greedy, nucleus)
+    with self.assertRaisesRegex(ValueError, 'top_p'):
+      sampler.generate(2, top_p=1.5)
+
   def test_bad_temperature(self):
     with self.assertRaisesRegex(ValueError, 'temperature must be > 0'):
       _sampler(temperature=0.0)

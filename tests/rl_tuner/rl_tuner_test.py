@@ -182,8 +182,10 @@ class RLTunerTest(tf.test.TestCase, parameterized.TestCase):
   def test_options_the_paper_lacks_are_wired(self):
     agent = self._agent(algorithm='psi', priming='random',
                         sampling_temperature=2.5, entropy_bonus=1.5,
-                        tonic_start_reward=0.5)
+                        tonic_start_reward=0.5, sampling_top_p=0.9)
     self.assertEqual(agent.sampler().temperature, 2.5)
+    self.assertAlmostEqual(agent.sampler().top_p, 0.9)
+    self.assertEqual(agent.sampler(use_note_rnn=True).top_p, 1.0)
     self.assertEqual(agent.sampler(use_note_rnn=True).temperature, 1.0)
     self.assertEqual(agent._loss_fn.keywords['temperature'], 2.5)  # pylint: disable=protected-access
     # The tonic at beat 0 earns 0.5 instead of 3 in training.
