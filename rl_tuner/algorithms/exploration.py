@@ -91,7 +91,10 @@ def nucleus_logits(logits, top_p):
   order = tf.argsort(logits, axis=1, direction='DESCENDING', stable=True)
   sorted_probs = tf.gather(probs, order, batch_dims=1)
   mass_before = tf.cumsum(sorted_probs, axis=1, exclusive=True)
-  keep_sorted = mass_before < tf.cast(top_p, probs.dtype)
+  # top_p >= 1 keeps every action exactly (a rounded cumulative sum could
+  # otherwise reach 1 before the last, least probable ones).
+  keep_sorted = ((mass_before < tf.cast(top_p, probs.dtype)) |
+                 (tf.cast(top_p, probs.dtype) >= 1))
   # Scatter the sorted mask back to action order.
   keep = tf.gather(keep_sorted, tf.argsort(order, axis=1, stable=True),
                    batch_dims=1)

@@ -65,6 +65,16 @@ class ExplorationTest(tf.test.TestCase):
     # Renormalised over the nucleus: p(0) = 0.6 / 0.85 = 0.706.
     self.assertNear((drawn == 0).mean(), 0.706, 0.03)
 
+  def test_top_p_one_is_the_papers_sampling(self):
+    # Tail probabilities far below float32 epsilon stay drawable, and the
+    # draws equal plain softmax sampling with the same seed.
+    scores = tf.tile(tf.constant([[30.0, 0.0, -40.0, 1.0]]), [64, 1])
+    self.assertAllEqual(np.isfinite(exploration.nucleus_logits(scores, 1.0)),
+                        np.ones([64, 4], bool))
+    seed = tf.constant([3, 4])
+    self.assertAllEqual(exploration.sample_nucleus(scores * 0.1, seed, 2.0),
+                        exploration.sample_softmax(scores * 0.1, seed, 2.0))
+
   def test_unknown_mode(self):
     with self.assertRaisesRegex(ValueError, "'ucb'.*'boltzmann'"):
       exploration.get_exploration('ucb')
