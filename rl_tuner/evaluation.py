@@ -107,6 +107,18 @@ def load_reference(path: str = DEFAULT_REFERENCE_PATH) -> np.ndarray:
   return x
 
 
+def generate(model: Model, num_compositions: int, seed: int = 0,
+             batch_size: int = 5000) -> melody_sampler.Composition:
+  """``num_compositions`` compositions sampled as :func:`evaluate` samples.
+
+  A random primer note, the next event sampled from the model's softmax at
+  its sampler's temperature (a tuned model's hparams.sampling_temperature,
+  1 for the Note RNN).
+  """
+  return model.sampler.generate(num_compositions, seed=seed, sample=True,
+                                batch_size=batch_size)
+
+
 def evaluate(model: Model, num_compositions: int, seed: int = 0,
              batch_size: int = 5000,
              reference: Optional[np.ndarray] = None) -> Dict[str, float]:
@@ -136,8 +148,7 @@ def evaluate(model: Model, num_compositions: int, seed: int = 0,
   log_p_sum, num_events = 0.0, 0
   for i in range(0, num_compositions, batch_size):
     n = min(batch_size, num_compositions - i)
-    out = model.sampler.generate(n, seed=seed * 1_000_003 + i, sample=True,
-                                 batch_size=n)
+    out = generate(model, n, seed * 1_000_003 + i, batch_size=n)
     accumulator.add(out.actions)
     variety.add(out.actions)
     log_p_sum += float(out.log_p.sum())

@@ -8,6 +8,7 @@ starts B new compositions after ``composition_length`` steps.
 """
 
 import collections
+import functools
 
 import numpy as np
 
@@ -26,16 +27,20 @@ class MelodyEnv:
     key: the KeyConfig the rewards judge against.
     reward_mode: a reward mode name of rl_tuner.rewards.reward_modes.
     composition_length: steps per composition (32).
+    tonic_start_reward: the reward for the tonic as the first event (paper:
+      3), for the modes in reward_modes.TONIC_REWARD_MODES.
 
   Raises:
-    ValueError: if batch_size or composition_length is not positive, or the
-      reward mode is unknown.
+    ValueError: if batch_size or composition_length is not positive, the
+      reward mode is unknown, or tonic_start_reward is changed for a mode
+      without a tonic rule.
   """
 
   def __init__(self, batch_size: int,
                key: encoding.KeyConfig = encoding.C_MAJOR,
                reward_mode: str = 'music_theory_all',
-               composition_length: int = encoding.COMPOSITION_LENGTH):
+               composition_length: int = encoding.COMPOSITION_LENGTH,
+               tonic_start_reward: float = 3.0):
     if batch_size <= 0 or composition_length <= 0:
       raise ValueError(f'MelodyEnv: batch_size and composition_length must be '
                        f'> 0, got {batch_size}, {composition_length}')
@@ -43,6 +48,13 @@ class MelodyEnv:
     self.key = key
     self.composition_length = composition_length
     self._reward_fn = reward_modes.get_reward_fn(reward_mode)
+    if reward_mode in reward_modes.TONIC_REWARD_MODES:
+      self._reward_fn = functools.partial(
+          self._reward_fn, tonic_start_reward=tonic_start_reward)
+    elif tonic_start_reward != 3.0:
+      raise ValueError(f'MelodyEnv: reward mode {reward_mode!r} has no tonic '
+                       f'rule; tonic_start_reward must stay 3, got '
+                       f'{tonic_start_reward!r}')
     self._compositions = np.zeros([batch_size, composition_length], np.int32)
     self.beat = 0
     self.num_completed = 0  # Compositions finished so far.

@@ -16,6 +16,7 @@ Priming (what comes before beat 0):
 """
 
 import collections
+import functools
 from typing import Callable, Dict, Optional
 
 import numpy as np
@@ -77,7 +78,7 @@ def prime(policy, reward_rnn, batch_size: int, primer_actions, seed):
   Args:
     policy: the acting NoteRNN (q network).
     reward_rnn: the frozen NoteRNN giving log p.
-    batch_size: B (a Python int).
+    batch_size: B (a Python int or an int32 scalar tensor).
     primer_actions: int ``[P]`` numpy array (P >= 1) for 'midi' priming, or
       None for 'random' priming.
     seed: int ``[2]`` stateless seed (used by 'random').
@@ -142,21 +143,57 @@ class MelodySampler:
     algorithm: a key of :data:`ACTING_SCORES`.
     primer_actions: int ``[P]`` or None for random-note priming.
     composition_length: steps (32).
+    temperature: the default softmax temperature of :meth:`generate` (> 0;
+      1 = the paper's sampling from softmax(scores)).
+    top_p: the default nucleus of :meth:`generate` (in (0, 1]; 1 = every
+      action, the paper's sampling; see exploration.nucleus_logits).
+
+  Each (sample, with_probabilities) pair is one tf.function with a pinned
+  input signature (batch size, seed and temperature are tensors), so it is
+  traced once however many batch sizes, seeds and temperatures it is called
+  with.
+
+  Raises:
+    ValueError: if temperature is not positive, top_p is outside (0, 1], or
+      the algorithm is unknown.
   """
 
   def __init__(self, policy, reward_rnn, algorithm: str = 'note_rnn',
                primer_actions: Optional[np.ndarray] = None,
-               composition_length: int = encoding.COMPOSITION_LENGTH):
+               composition_length: int = encoding.COMPOSITION_LENGTH,
+               temperature: float = 1.0, top_p: float = 1.0):
+    if not temperature > 0:
+      raise ValueError(f'MelodySampler: temperature must be > 0, got '
+                       f'{temperature!r}')
+    if not 0 < top_p <= 1:
+      raise ValueError(f'MelodySampler: top_p must be in (0, 1], got '
+                       f'{top_p!r}')
     self.policy = policy
     self.reward_rnn = reward_rnn
     self.scores_fn = get_acting_scores(algorithm)
     self.primer_actions = (None if primer_actions is None else
                            np.asarray(primer_actions, np.int32))
     self.composition_length = composition_length
-    self._generate = tf.function(self._generate_impl)
+    self.temperature = float(temperature)
+    self.top_p = float(top_p)
+    self._functions = {}  # (sample, with_probabilities) -> tf.function.
 
-  def _generate_impl(self, batch_size, seed, sample, temperature,
-                     with_probabilities):
+  _SIGNATURE = (tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int64),
+                tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32))
+
+  def _function(self, sample: bool, with_probabilities: bool):
+    key = (bool(sample), bool(with_probabilities))
+    if key not in self._functions:
+      # A partial (no __code__) keeps TensorFlow's retracing detector from
+      # pooling the samplers of several models (one trace each) as retraces
+      # of one function.
+      self._functions[key] = tf.function(
+          functools.partial(self._generate_impl, *key),
+          input_signature=self._SIGNATURE)
+    return self._functions[key]
+
+  def _generate_impl(self, sample, with_probabilities, batch_size, seed,
+                     temperature, top_p):
     seeds = tf.random.experimental.stateless_split(
         seed, self.composition_length + 1)
     state = prime(self.policy, self.reward_rnn, batch_size,
@@ -165,19 +202,22 @@ class MelodySampler:
     for t in range(self.composition_length):
       def select(scores, t=t):
         if sample:
-          return exploration.sample_softmax(scores, seeds[t + 1], temperature)
+          return exploration.sample_nucleus(scores, seeds[t + 1], temperature,
+                                            top_p)
         return exploration.greedy(scores)
       action, scores, log_p, state, _ = policy_step(
           self.policy, self.reward_rnn, self.scores_fn, state, select)
       actions.append(action)
       log_ps.append(log_p)
       if with_probabilities:
-        probs.append(tf.nn.softmax(scores / temperature))
+        probs.append(tf.nn.softmax(
+            exploration.nucleus_logits(scores / temperature, top_p)))
     return (tf.stack(actions, 1), tf.stack(log_ps, 1),
             tf.stack(probs, 1) if with_probabilities else tf.zeros([0]))
 
   def generate(self, num_compositions: int, seed: int = 0,
-               sample: bool = True, temperature: float = 1.0,
+               sample: bool = True, temperature: Optional[float] = None,
+               top_p: Optional[float] = None,
                with_probabilities: bool = False,
                batch_size: int = 4096) -> Composition:
     """Generates ``num_compositions`` compositions.
@@ -187,7 +227,9 @@ class MelodySampler:
       seed: int seed; batch i uses (seed, i).
       sample: True: next event sampled from softmax(scores / temperature) (the
         paper's evaluation); False: argmax.
-      temperature: softmax temperature (> 0).
+      temperature: softmax temperature (> 0); None = the sampler's own
+        (``self.temperature``).
+      top_p: nucleus (in (0, 1]); None = the sampler's own (``self.top_p``).
       with_probabilities: also return the per-beat softmax [N, T, 38].
       batch_size: compositions per compiled call (the last one may be
         smaller and compiles once more).
@@ -198,16 +240,22 @@ class MelodySampler:
     Raises:
       ValueError: if num_compositions or temperature is not positive.
     """
-    if num_compositions <= 0 or temperature <= 0:
+    if temperature is None:
+      temperature = self.temperature
+    top_p = self.top_p if top_p is None else top_p
+    if not 0 < top_p <= 1:
+      raise ValueError(f'MelodySampler.generate: top_p must be in (0, 1], '
+                       f'got {top_p!r}')
+    if num_compositions <= 0 or not temperature > 0:
       raise ValueError(f'MelodySampler.generate: num_compositions and '
                        f'temperature must be > 0, got {num_compositions}, '
                        f'{temperature}')
     actions, log_ps, probs = [], [], []
     for i, start in enumerate(range(0, num_compositions, batch_size)):
       n = min(batch_size, num_compositions - start)
-      a, lp, pr = self._generate(
-          n, tf.constant([seed, i], tf.int64), sample,
-          tf.constant(temperature, tf.float32), with_probabilities)
+      a, lp, pr = self._function(sample, with_probabilities)(
+          tf.constant(n, tf.int32), tf.constant([seed, i], tf.int64),
+          tf.constant(temperature, tf.float32), tf.constant(top_p, tf.float32))
       actions.append(a.numpy())
       log_ps.append(lp.numpy())
       if with_probabilities:

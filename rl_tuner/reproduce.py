@@ -60,6 +60,11 @@ _NUM_STEPS = flags.DEFINE_integer('num_steps', 1_000_000,
                                   'Training steps per algorithm.')
 _NUM_COMPOSITIONS = flags.DEFINE_integer('num_compositions', 100_000,
                                          'Evaluated compositions per model.')
+_CONFIG = flags.DEFINE_enum(
+    'config', 'paper', sorted(rl_tuner_hparams.CONFIGS),
+    'Named RLTunerHParams config (rl_tuner_hparams.CONFIGS) the trainings '
+    'start from: \'paper\' (the paper\'s method) or e.g. \'quality\' (the '
+    'issue 14 search\'s options); --hparams apply on top.')
 _HPARAMS = flags.DEFINE_string('hparams', '', 'RLTunerHParams overrides.')
 _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', 'output/reproduce',
@@ -83,9 +88,11 @@ def main(argv):
   try:
     # Training compositions are primed like the evaluation's (a random
     # note); epsilon anneals over half the run, as in the paper.
+    overrides = ','.join(filter(None, (
+        rl_tuner_hparams.config_overrides(_CONFIG.value), _HPARAMS.value)))
     base = rl_tuner_hparams.parse_hparams(
         f'priming=random,exploration_period={max(_NUM_STEPS.value // 2, 1)}')
-    base = rl_tuner_hparams.parse_hparams(_HPARAMS.value, base=base)
+    base = rl_tuner_hparams.parse_hparams(overrides, base=base)
     for algorithm in _ALGORITHMS.value:
       rl_tuner_hparams.parse_hparams(f'algorithm={algorithm}', base=base)
     seeds = [int(s) for s in _SEEDS.value]
@@ -111,7 +118,7 @@ def main(argv):
   try:
     spec = sweep_spec.SweepSpec(
         algorithms=tuple(_ALGORITHMS.value), seeds=tuple(seeds),
-        hparams=_HPARAMS.value, num_steps=_NUM_STEPS.value,
+        hparams=overrides, num_steps=_NUM_STEPS.value,
         eval_every=max(_NUM_STEPS.value // 5, 1),
         checkpoint_every=max(_NUM_STEPS.value // 5, 1),
         max_concurrent=_MAX_CONCURRENT.value, midi_primer=midi_primer)

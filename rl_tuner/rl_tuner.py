@@ -137,7 +137,8 @@ class RLTuner:
     self.batch_size = hparams.num_compositions_in_parallel
     self.env = melody_env.MelodyEnv(self.batch_size, self.key,
                                     hparams.reward_mode,
-                                    hparams.composition_length)
+                                    hparams.composition_length,
+                                    hparams.tonic_start_reward)
     self.replay_memory = replay_memory.ReplayMemory(
         hparams.replay_memory_size, self.q_network.state_size,
         encoding.NUM_CLASSES, seed=hparams.seed)
@@ -146,7 +147,8 @@ class RLTuner:
     self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
                                    name='global_step')  # Environment steps.
     self.rng = tf.random.Generator.from_seed(hparams.seed)
-    self._loss_fn = value_losses.get_loss(hparams.algorithm)
+    self._loss_fn = value_losses.get_loss(hparams.algorithm,
+                                          hparams.entropy_bonus)
     self._select = exploration.get_exploration(hparams.exploration)
     self._scores_fn = melody_sampler.get_acting_scores(hparams.algorithm)
     self._reward_fn = REWARDS[hparams.algorithm]
@@ -295,6 +297,10 @@ class RLTuner:
       use_note_rnn: generate from the frozen reward RNN (the untuned Note RNN)
         instead of the tuned policy.
       priming: 'midi' or 'random'; default the hparams' priming.
+
+    The tuned policy samples at ``hparams.sampling_temperature`` from the
+    ``hparams.sampling_top_p`` nucleus by default, the untuned Note RNN at 1
+    from every action.
     """
     priming = priming or self.hparams.priming
     primer = self.primer_actions if priming == 'midi' else None
@@ -307,7 +313,9 @@ class RLTuner:
       cache[key] = melody_sampler.MelodySampler(
           policy, self.reward_rnn,
           'note_rnn' if use_note_rnn else self.hparams.algorithm, primer,
-          self.hparams.composition_length)
+          self.hparams.composition_length,
+          1.0 if use_note_rnn else self.hparams.sampling_temperature,
+          1.0 if use_note_rnn else self.hparams.sampling_top_p)
     return cache[key]
 
   def generate_music_sequence(self, num_compositions: int = 1,
@@ -327,7 +335,8 @@ class RLTuner:
     """r_MT of every step, float32 [N, T], via the batched environment."""
     compositions = np.asarray(compositions, np.int32)
     n, length = compositions.shape
-    env = melody_env.MelodyEnv(n, self.key, self.hparams.reward_mode, length)
+    env = melody_env.MelodyEnv(n, self.key, self.hparams.reward_mode, length,
+                               self.hparams.tonic_start_reward)
     return np.stack([env.step(compositions[:, t]).reward
                      for t in range(length)], axis=1)
 

@@ -47,6 +47,7 @@ from rl_tuner import rl_tuner as rl_tuner_lib
 from rl_tuner import rl_tuner_hparams
 from rl_tuner import run_state
 from rl_tuner.note_rnn import note_rnn_model
+from rl_tuner.rewards import diversity
 from rl_tuner.rewards import statistics
 from tensorflow.core.framework import summary_pb2
 
@@ -350,8 +351,11 @@ class RLTunerRunner:
                                   use_note_rnn=use_note_rnn)
     accumulator = statistics.StatisticsAccumulator(agent.key)
     accumulator.add(result.compositions)
-    stats = {k: float(v) if np.isscalar(v) else v
-             for k, v in accumulator.result().items()}
+    variety = diversity.DiversityAccumulator()  # No reference: no OA.
+    variety.add(result.compositions)
+    stats = {k: float(v) if np.isscalar(v) and not isinstance(v, str) else v
+             for k, v in {**accumulator.result(),
+                          **variety.result()}.items()}
     rewards = {'total_reward': float(result.total_reward.mean()),
                'music_theory_reward': float(result.music_theory_reward.mean()),
                'note_rnn_reward': float(result.note_rnn_reward.mean())}

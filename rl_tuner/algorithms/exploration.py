@@ -69,6 +69,44 @@ def sample_softmax(scores, seed, temperature: float = 1.0):
       scores / temperature, 1, seed)[:, 0], tf.int32)
 
 
+def nucleus_logits(logits, top_p):
+  """Logits with the actions outside the top-p nucleus set to -inf.
+
+  Nucleus (top-p) sampling (Holtzman et al. 2020, "The Curious Case of
+  Neural Text Degeneration"): keep the most probable actions whose
+  probabilities, in descending order, first sum to at least ``top_p``; the
+  rest can never be drawn. ``top_p`` 1 keeps every action. E.g.
+  probabilities [0.5, 0.3, 0.2] and top_p 0.7 keep the first two (0.5 < 0.7,
+  0.5 + 0.3 >= 0.7).
+
+  Args:
+    logits: float ``[B, A]``.
+    top_p: a scalar in (0, 1].
+
+  Returns:
+    float ``[B, A]``.
+  """
+  logits = tf.convert_to_tensor(logits)
+  probs = tf.nn.softmax(logits)
+  order = tf.argsort(logits, axis=1, direction='DESCENDING', stable=True)
+  sorted_probs = tf.gather(probs, order, batch_dims=1)
+  mass_before = tf.cumsum(sorted_probs, axis=1, exclusive=True)
+  # top_p >= 1 keeps every action exactly (a rounded cumulative sum could
+  # otherwise reach 1 before the last, least probable ones).
+  keep_sorted = ((mass_before < tf.cast(top_p, probs.dtype)) |
+                 (tf.cast(top_p, probs.dtype) >= 1))
+  # Scatter the sorted mask back to action order.
+  keep = tf.gather(keep_sorted, tf.argsort(order, axis=1, stable=True),
+                   batch_dims=1)
+  return tf.where(keep, logits, tf.cast(-float('inf'), logits.dtype))
+
+
+def sample_nucleus(scores, seed, temperature=1.0, top_p=1.0):
+  """Actions sampled from the top-p nucleus of softmax(scores / T): [B]."""
+  logits = tf.convert_to_tensor(scores) / temperature
+  return sample_softmax(nucleus_logits(logits, top_p), seed)
+
+
 def boltzmann(scores, epsilon, seed, temperature: float = 1.0):
   """Boltzmann exploration: the action sampled from softmax(scores / T).
 

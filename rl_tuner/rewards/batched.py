@@ -508,9 +508,17 @@ def _unique_extremes(x: np.ndarray):
   return high_unique, low_unique
 
 
+TONIC_REWARD = 3.0  # reward_tonic's reward (public code).
+
+
 def _tonic_reward(x: np.ndarray, beats: np.ndarray, key: KeyConfig,
-                  composition_length: int) -> np.ndarray:
-  """``reward_tonic`` of events x [B, M] at ``beats`` [M]: float64 [B, M]."""
+                  composition_length: int,
+                  tonic_start_reward: float = TONIC_REWARD) -> np.ndarray:
+  """``reward_tonic`` of events x [B, M] at ``beats`` [M]: float64 [B, M].
+
+  The tonic at beat 0 earns ``tonic_start_reward`` (paper: 3); the tonic at
+  the start of the last bar and the holds/rests after it earn 3.
+  """
   last_bar = composition_length - 4
   tonic = x == key.tonic_action
   hold = x == _NO_EVENT
@@ -518,7 +526,8 @@ def _tonic_reward(x: np.ndarray, beats: np.ndarray, key: KeyConfig,
       (beats == 0) | (beats == last_bar), tonic,
       np.where(beats == last_bar + 1, hold,
                np.where(beats > last_bar + 1, hold | (x == _NOTE_OFF), False)))
-  return np.where(ok, 3.0, 0.0)
+  value = np.where(beats == 0, tonic_start_reward, TONIC_REWARD)
+  return np.where(ok, value, 0.0)
 
 
 def _motif_reward(distinct: np.ndarray) -> np.ndarray:
@@ -540,7 +549,8 @@ _LEAP_REWARD = np.array([-5.0, 0.0, 5.0])  # Indexed by outcome + 1.
 
 
 def music_theory_reward(compositions, actions, key: KeyConfig = C_MAJOR,
-                        composition_length: int = mt.COMPOSITION_LENGTH
+                        composition_length: int = mt.COMPOSITION_LENGTH,
+                        tonic_start_reward: float = TONIC_REWARD
                         ) -> np.ndarray:
   """r_MT of the paper for one beat of B compositions ('music_theory_all').
 
@@ -549,6 +559,7 @@ def music_theory_reward(compositions, actions, key: KeyConfig = C_MAJOR,
     actions: int [B], the new events.
     key: the KeyConfig judged against.
     composition_length: L, steps per composition (32).
+    tonic_start_reward: reward for the tonic as the first event (paper: 3).
 
   Returns:
     float32 [B]: ``music_theory.music_theory_reward_reference`` of each.
@@ -562,7 +573,8 @@ def music_theory_reward(compositions, actions, key: KeyConfig = C_MAJOR,
   tables = _tables(key)
   reward = tables.not_in_key_penalty[a]
   reward = reward + _tonic_reward(a[:, None], np.array([t]), key,
-                                  composition_length)[:, 0]
+                                  composition_length,
+                                  tonic_start_reward)[:, 0]
   reward = reward + np.where(_repetition_last(x),
                              mt.EXCESSIVE_REPETITION_PENALTY, 0.0)
   reward = reward + _autocorrelation_penalty_last(x)
@@ -640,7 +652,8 @@ def analyze(compositions, key: KeyConfig = C_MAJOR) -> Analysis:
 def music_theory_reward_per_step(
     compositions, key: KeyConfig = C_MAJOR,
     composition_length: Optional[int] = None,
-    analysis: Optional[Analysis] = None) -> np.ndarray:
+    analysis: Optional[Analysis] = None,
+    tonic_start_reward: float = TONIC_REWARD) -> np.ndarray:
   """r_MT of every event of whole compositions.
 
   Args:
@@ -649,6 +662,7 @@ def music_theory_reward_per_step(
     composition_length: L (default T); T <= L. The unique-extremes reward is
       paid at beat L - 1 only.
     analysis: ``analyze(compositions, key)`` if already computed.
+    tonic_start_reward: reward for the tonic as the first event (paper: 3).
 
   Returns:
     float32 [B, T]: column t equals
@@ -666,7 +680,7 @@ def music_theory_reward_per_step(
   an = analyze(x, key) if analysis is None else analysis
   beats = np.arange(n)
   reward = np.where(an.not_in_key, -1.0, 0.0)
-  reward = reward + _tonic_reward(x, beats, key, length)
+  reward = reward + _tonic_reward(x, beats, key, length, tonic_start_reward)
   reward = reward + np.where(an.excessive_repetition,
                              mt.EXCESSIVE_REPETITION_PENALTY, 0.0)
   reward = reward + autocorrelation_penalty(x)
@@ -741,14 +755,16 @@ def scale_reward(compositions, actions, key: KeyConfig = C_MAJOR,
 
 
 def key_tonic_repeating_reward(compositions, actions, key: KeyConfig = C_MAJOR,
-                               composition_length: int = mt.COMPOSITION_LENGTH
+                               composition_length: int = mt.COMPOSITION_LENGTH,
+                               tonic_start_reward: float = TONIC_REWARD
                                ) -> np.ndarray:
   """key + tonic + excessive repetition ('music_theory_basic'). float32 [B]."""
   x = _full(compositions, actions, composition_length)
   t = x.shape[1] - 1
   reward = _tables(key).not_in_key_penalty[x[:, -1]]
   reward = reward + _tonic_reward(x[:, -1:], np.array([t]), key,
-                                  composition_length)[:, 0]
+                                  composition_length,
+                                  tonic_start_reward)[:, 0]
   reward = reward + np.where(repetition_flags(x)[:, -1],
                              mt.EXCESSIVE_REPETITION_PENALTY, 0.0)
   return reward.astype(np.float32)
@@ -756,21 +772,25 @@ def key_tonic_repeating_reward(compositions, actions, key: KeyConfig = C_MAJOR,
 
 def key_tonic_repeating_variety_reward(
     compositions, actions, key: KeyConfig = C_MAJOR,
-    composition_length: int = mt.COMPOSITION_LENGTH) -> np.ndarray:
+    composition_length: int = mt.COMPOSITION_LENGTH,
+    tonic_start_reward: float = TONIC_REWARD) -> np.ndarray:
   """'music_theory_basic' + autocorrelation penalty. float32 [B]."""
   x = _full(compositions, actions, composition_length)
-  basic = key_tonic_repeating_reward(x[:, :-1], x[:, -1], key,
-                                     composition_length).astype(np.float64)
+  basic = key_tonic_repeating_reward(
+      x[:, :-1], x[:, -1], key, composition_length,
+      tonic_start_reward).astype(np.float64)
   return (basic + autocorrelation_penalty(x, [x.shape[1]])[:, 0]).astype(
       np.float32)
 
 
 def key_and_tonic_reward(compositions, actions, key: KeyConfig = C_MAJOR,
-                         composition_length: int = mt.COMPOSITION_LENGTH
+                         composition_length: int = mt.COMPOSITION_LENGTH,
+                         tonic_start_reward: float = TONIC_REWARD
                          ) -> np.ndarray:
   """``reward_key`` + ``reward_tonic`` ('key_and_tonic'). float32 [B]."""
   x = _full(compositions, actions, composition_length)
   t = x.shape[1] - 1
   reward = _tables(key).not_in_key_penalty[x[:, -1]] + _tonic_reward(
-      x[:, -1:], np.array([t]), key, composition_length)[:, 0]
+      x[:, -1:], np.array([t]), key, composition_length,
+      tonic_start_reward)[:, 0]
   return reward.astype(np.float32)

@@ -47,6 +47,14 @@ REWARD_MODES: Dict[str, RewardFn] = {
     'non_repeating': batched.non_repeating_reward,
 }
 
+# Modes whose reward has the tonic rule; their functions take a
+# ``tonic_start_reward`` keyword (the reward for the tonic as the first event,
+# paper: 3; RLTunerHParams.tonic_start_reward).
+TONIC_REWARD_MODES = frozenset({
+    'music_theory_all', 'music_theory_only', 'music_theory_basic',
+    'music_theory_random', 'music_theory_basic_plus_variety',
+    'key_and_tonic'})
+
 # The per-note reference of each mode (tests check the batched ones against
 # these): fn(composition, action, key, composition_length) -> float.
 REFERENCE_REWARD_MODES: Dict[str, Callable[..., float]] = {

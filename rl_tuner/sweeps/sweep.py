@@ -6,7 +6,7 @@ r"""Sweeps RL Tuner trainings on Ray Tune: algorithms x seeds x an hparams grid.
   bazel run //rl_tuner:sweep -- ... --ray_address=HOST:6379   # a cluster
 
 Every trial is an ordinary, resumable rl_tuner_train run dir
-(OUT/trials/<algorithm>_seed<seed>[_<name>=<value>...]); each evaluation's
+(OUT/trials/<algorithm>_seed<seed>[_<name>-<value>...]); each evaluation's
 Table-1 statistics, mean log p(a|s) and r_MT are Tune metrics; at the end the
 sweep writes OUT/results.md, OUT/results.csv and OUT/results.png. Run the
 same command again after a crash or a kill: finished trials are not rerun,

@@ -7,8 +7,8 @@ From the finished trials' ``trial_result.json`` (rl_tuner/sweeps/trial.py):
   * ``OUT/results.md``: the per-trial table of the headline metrics, then per
     config (trials differing only in seed): each paper target's seed mean,
     min-max and the number of seeds meeting it (targets:
-    ``rl_tuner.evaluation.RL_TARGETS`` and log p above the paper's pure-RL
-    ``PURE_RL_LOG_P``);
+    ``rl_tuner.evaluation.RL_TARGETS``, then issue 14's log p > -2.5,
+    pitch-class entropy >= 2.8 bits and top opening <= 10%);
   * ``OUT/results.png``: mean log p(a|s) against mean r_MT (both per event)
     per trial, coloured by config, the untuned Note RNN and the pure-RL
     log p level marked.
@@ -32,9 +32,17 @@ RL_TARGETS = (
     ('notes_in_motif_pct', 'min', 75.7),
 )
 PURE_RL_LOG_P = -3.65  # The paper's pure-RL log p(a|s) per event.
-TARGETS = RL_TARGETS + (('mean_log_p_note_rnn', 'min', PURE_RL_LOG_P),)
+# Issue 14's variety targets (evaluation.DIVERSITY_TARGETS, LOG_P_TARGET).
+VARIETY_TARGETS = (
+    ('mean_log_p_note_rnn', 'min', -2.5),
+    ('pitch_class_entropy_bits', 'min', 2.8),
+    ('top_opening_pct', 'max', 10.0),
+)
+TARGETS = RL_TARGETS + VARIETY_TARGETS
 HEADLINE = ('step', 'mean_music_theory_reward', 'mean_log_p_note_rnn') + tuple(
-    m for m, _, _ in RL_TARGETS)
+    m for m, _, _ in RL_TARGETS) + (
+        'unique_max_note_pct', 'unique_min_note_pct',
+        'pitch_class_entropy_bits', 'top_opening_pct')
 
 
 def _fmt(value) -> str:

@@ -21,6 +21,7 @@ run dirs there (see rl_tuner/sweeps/trial.py).
 import dataclasses
 import itertools
 import os
+import re
 from typing import Any, Dict, List, Tuple
 
 from rl_tuner import rl_tuner_hparams
@@ -31,8 +32,9 @@ class TrialSpec:
   """One training run of a sweep.
 
   Attributes:
-    name: stable trial name, e.g. 'q_seed0' or 'q_seed0_reward_scaler=2'
-      (the run dir's name).
+    name: stable trial name, e.g. 'q_seed0' or 'q_seed0_reward_scaler-2'
+      (the run dir's name; letters, digits and '_.+-' only, so that it is
+      also a model name for ``rl_tuner_eval --checkpoints=name=dir``).
     algorithm: 'q', 'psi', 'g' or 'pure_rl'.
     seed: training seed.
     grid: the grid point, hparams name -> value.
@@ -49,7 +51,16 @@ class TrialSpec:
   def config_name(self) -> str:
     """The trial's name without the seed: seeds of one config share it."""
     return '_'.join([self.algorithm] +
-                     [f'{k}={v}' for k, v in self.grid])
+                    [grid_name(k, v) for k, v in self.grid])
+
+
+def grid_name(name: str, value) -> str:
+  """A grid point's part of a trial name: 'reward_scaler-2'.
+
+  Characters other than letters, digits and '_.+-' become '_' ('=' and ','
+  would break ``name=dir,...`` lists such as rl_tuner_eval's --checkpoints).
+  """
+  return re.sub(r'[^A-Za-z0-9_.+-]', '_', f'{name}-{value}')
 
 
 def _parse_value(text: str):
@@ -195,7 +206,7 @@ class SweepSpec:
           overrides = [base, self.hparams] + [f'{k}={v}' for k, v in grid] + [
               f'algorithm={algorithm}', f'seed={seed}']
           name = '_'.join([f'{algorithm}_seed{seed}'] +
-                          [f'{k}={v}' for k, v in grid])
+                          [grid_name(k, v) for k, v in grid])
           out.append(TrialSpec(name, algorithm, seed, grid,
                                ','.join(o for o in overrides if o)))
     return out

@@ -32,6 +32,17 @@ class MelodyEnvTest(absltest.TestCase):
     self.assertEqual(env.num_completed, 3)
     self.assertEqual(env.compositions.shape, (3, 0))
 
+  def test_tonic_start_reward(self):
+    # C4 (action 14) at beat 0: the paper pays 3 for the tonic; with
+    # tonic_start_reward=0.5 the reward is 2.5 lower. Beat 0 has no interval
+    # and no other rule fires, so the paper's reward is exactly 3.
+    paper = melody_env.MelodyEnv(1).step([14]).reward
+    env = melody_env.MelodyEnv(1, tonic_start_reward=0.5)
+    self.assertAlmostEqual(float(paper[0]), 3.0)
+    self.assertAlmostEqual(float(env.step([14]).reward[0]), 0.5)
+    with self.assertRaisesRegex(ValueError, 'tonic_start_reward'):
+      melody_env.MelodyEnv(1, reward_mode='scale', tonic_start_reward=1.0)
+
   def test_key_matters(self):
     # An F# (MIDI 66, action 20) is out of C major but in G major; the key
     # rule gives it -1 in C only, so C's reward is lower.

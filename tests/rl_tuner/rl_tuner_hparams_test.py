@@ -23,6 +23,25 @@ class RLTunerHParamsTest(absltest.TestCase):
     self.assertEqual(hp.reward_scaler, 0.1)
     self.assertEqual(hp.exploration_period, 10_000)
 
+  def test_options_the_paper_lacks_default_to_the_paper(self):
+    hp = H.get_config('paper')
+    self.assertEqual((hp.sampling_temperature, hp.tonic_start_reward,
+                      hp.entropy_bonus), (1.0, 3.0, 0.0))
+    with self.assertRaisesRegex(ValueError, 'sampling_temperature'):
+      H.parse_hparams('sampling_temperature=0')
+    with self.assertRaisesRegex(ValueError, 'tonic_start_reward.*>= 0'):
+      H.parse_hparams('tonic_start_reward=-1')
+    with self.assertRaisesRegex(ValueError, 'tonic_start_reward.*scale'):
+      H.parse_hparams('reward_mode=scale,tonic_start_reward=1')
+    with self.assertRaisesRegex(ValueError, 'entropy_bonus.*algorithm=g'):
+      H.parse_hparams('algorithm=g,entropy_bonus=0.5')
+    with self.assertRaisesRegex(ValueError, 'entropy_bonus'):
+      H.parse_hparams('entropy_bonus=1000')
+    hp = H.parse_hparams('algorithm=psi,entropy_bonus=0.5,'
+                         'sampling_temperature=1.5,tonic_start_reward=1')
+    self.assertEqual((hp.entropy_bonus, hp.sampling_temperature,
+                      hp.tonic_start_reward), (0.5, 1.5, 1.0))
+
   def test_errors_name_the_field(self):
     with self.assertRaisesRegex(ValueError, 'algorithm.*sarsa'):
       H.RLTunerHParams(algorithm='sarsa')

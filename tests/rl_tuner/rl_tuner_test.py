@@ -179,6 +179,21 @@ class RLTunerTest(tf.test.TestCase, parameterized.TestCase):
     # Greedy: each chosen event is the most probable one.
     self.assertAllEqual(np.argmax(probs, -1), compositions)
 
+  def test_options_the_paper_lacks_are_wired(self):
+    agent = self._agent(algorithm='psi', priming='random',
+                        sampling_temperature=2.5, entropy_bonus=1.5,
+                        tonic_start_reward=0.5, sampling_top_p=0.9)
+    self.assertEqual(agent.sampler().temperature, 2.5)
+    self.assertAlmostEqual(agent.sampler().top_p, 0.9)
+    self.assertEqual(agent.sampler(use_note_rnn=True).top_p, 1.0)
+    self.assertEqual(agent.sampler(use_note_rnn=True).temperature, 1.0)
+    self.assertEqual(agent._loss_fn.keywords['temperature'], 2.5)  # pylint: disable=protected-access
+    # The tonic at beat 0 earns 0.5 instead of 3 in training.
+    rewards = agent.music_theory_rewards(np.array([[14] + [1] * 31]))
+    paper = self._agent(priming='random').music_theory_rewards(
+        np.array([[14] + [1] * 31]))
+    self.assertAllClose(paper[0, 0] - rewards[0, 0], 2.5)
+
   def test_midi_priming_needs_primer(self):
     with self.assertRaisesRegex(ValueError, 'primer'):
       rl_tuner.RLTuner.from_note_rnn_checkpoint(_hparams(), self.note_rnn_dir)

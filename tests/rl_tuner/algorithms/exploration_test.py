@@ -44,6 +44,37 @@ class ExplorationTest(tf.test.TestCase):
       self.assertAllEqual(fn(scores, 0.5, tf.constant([7, 8])),
                           fn(scores, 0.5, tf.constant([7, 8])))
 
+  def test_nucleus_by_hand(self):
+    logits = tf.math.log(tf.constant([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5],
+                                      [0.1, 0.1, 0.8]]))
+    out = exploration.nucleus_logits(logits, 0.7).numpy()
+    # Row 0: 0.5 < 0.7, 0.5 + 0.3 >= 0.7: keep actions 0 and 1.
+    self.assertAllEqual(np.isfinite(out), [[True, True, False],
+                                           [False, True, True],
+                                           [False, False, True]])
+    self.assertAllClose(out[0, :2], np.log([0.5, 0.3]))
+    self.assertAllEqual(np.isfinite(exploration.nucleus_logits(logits, 1.0)),
+                        np.ones([3, 3], bool))
+
+  def test_nucleus_sampling_never_draws_outside(self):
+    scores = tf.tile(tf.math.log(tf.constant([[0.6, 0.25, 0.1, 0.05]])),
+                     [4000, 1])
+    drawn = exploration.sample_nucleus(scores, tf.constant([1, 2]),
+                                       temperature=1.0, top_p=0.8).numpy()
+    self.assertEqual(set(drawn.tolist()), {0, 1})
+    # Renormalised over the nucleus: p(0) = 0.6 / 0.85 = 0.706.
+    self.assertNear((drawn == 0).mean(), 0.706, 0.03)
+
+  def test_top_p_one_is_the_papers_sampling(self):
+    # Tail probabilities far below float32 epsilon stay drawable, and the
+    # draws equal plain softmax sampling with the same seed.
+    scores = tf.tile(tf.constant([[30.0, 0.0, -40.0, 1.0]]), [64, 1])
+    self.assertAllEqual(np.isfinite(exploration.nucleus_logits(scores, 1.0)),
+                        np.ones([64, 4], bool))
+    seed = tf.constant([3, 4])
+    self.assertAllEqual(exploration.sample_nucleus(scores * 0.1, seed, 2.0),
+                        exploration.sample_softmax(scores * 0.1, seed, 2.0))
+
   def test_unknown_mode(self):
     with self.assertRaisesRegex(ValueError, "'ucb'.*'boltzmann'"):
       exploration.get_exploration('ucb')

@@ -33,6 +33,32 @@ class ValueLossesTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(out.extra.target, [0.5 + 0.5 * lse0, -1.0])
     self.assertAllClose(out.loss, [(0.5 + 0.5 * lse0 - 2.0)**2, 16.0])
 
+  def test_soft_maximum_by_hand(self):
+    q = tf.constant([[0.0, np.log(3.0)]])
+    self.assertAllClose(value_losses.soft_maximum(q, 1.0), [np.log(4.0)])
+    # tau = 0.5: 0.5 * ln(e^0 + e^(2 ln 3)) = 0.5 * ln 10.
+    self.assertAllClose(value_losses.soft_maximum(q, 0.5),
+                        [0.5 * np.log(10.0)])
+    self.assertAllClose(value_losses.soft_maximum(q, 0.0), [np.log(3.0)])
+
+  def test_entropy_bonus_softens_the_backup(self):
+    # Q with beta = 0.5: row 0 target 0.5 + 0.5 * 0.5 * ln(1 + e^4 + e^2).
+    loss = value_losses.get_loss('q', entropy_bonus=0.5)
+    out = loss(self.q_tm1, self.a_tm1, self.r_t, self.discount_t, self.q_t)
+    soft0 = 0.5 * np.log(1.0 + np.exp(4.0) + np.exp(2.0))  # 2.0636
+    self.assertAllClose(out.extra.target, [0.5 + 0.5 * soft0, -1.0])
+    # Psi with beta = 1: tau = 2; beta = 0 is the paper's loss itself.
+    self.assertEqual(value_losses.policy_temperature('psi', 1.0), 2.0)
+    self.assertEqual(value_losses.policy_temperature('q', 0.0), 0.0)
+    self.assertIs(value_losses.get_loss('psi', 0.0),
+                  value_losses.psi_learning)
+    out = value_losses.get_loss('psi', 1.0)(
+        self.q_tm1, self.a_tm1, self.r_t, self.discount_t, self.q_t)
+    soft0 = 2.0 * np.log(1.0 + np.exp(1.0) + np.exp(0.5))  # 2.8497
+    self.assertAllClose(out.extra.target, [0.5 + 0.5 * soft0, -1.0])
+    with self.assertRaisesRegex(ValueError, 'entropy_bonus'):
+      value_losses.get_loss('g', 0.5)
+
   def test_g_learning_adds_log_prior(self):
     log_prior = tf.math.log(tf.constant([[0.5, 0.25, 0.25], [0.2, 0.3, 0.5]]))
     out = value_losses.g_learning(self.q_tm1, self.a_tm1, self.r_t,

@@ -27,6 +27,21 @@ class BatchedTest(absltest.TestCase):
     cls.uniform = gen.uniform(rng, 1000)
     cls.realistic = gen.realistic(rng, 1500)
 
+  def test_tonic_start_reward_changes_beat_0_only(self):
+    # The tonic at beat 0 and at the last bar's start (beat 28): only the
+    # first reward moves with tonic_start_reward.
+    x = np.full([1, 32], 1)
+    x[0, 0] = x[0, 28] = 14
+    x[0, 8] = x[0, 16] = 18
+    paper = batched.music_theory_reward_per_step(x)
+    low = batched.music_theory_reward_per_step(x, tonic_start_reward=1.0)
+    np.testing.assert_allclose(paper - low, np.eye(32)[:1] * 2.0, atol=1e-6)
+    for t in (0, 28):
+      self.assertAlmostEqual(
+          float(batched.music_theory_reward(x[:, :t], x[:, t],
+                                            tonic_start_reward=1.0)[0]),
+          float(low[0, t]), places=5)
+
   def test_generators_exercise_every_rule(self):
     # A test that cannot fail is a defect: make sure each rule fires.
     an = batched.analyze(self.realistic)

@@ -30,16 +30,26 @@ class SweepSpecTest(absltest.TestCase):
          'grid': 'reward_scaler=1:2', 'num_steps': 1000})
     names = [t.name for t in spec.trials()]
     self.assertEqual(names, [
-        'q_seed0_reward_scaler=1', 'q_seed1_reward_scaler=1',
-        'q_seed0_reward_scaler=2', 'q_seed1_reward_scaler=2',
-        'g_seed0_reward_scaler=1', 'g_seed1_reward_scaler=1',
-        'g_seed0_reward_scaler=2', 'g_seed1_reward_scaler=2'])
+        'q_seed0_reward_scaler-1', 'q_seed1_reward_scaler-1',
+        'q_seed0_reward_scaler-2', 'q_seed1_reward_scaler-2',
+        'g_seed0_reward_scaler-1', 'g_seed1_reward_scaler-1',
+        'g_seed0_reward_scaler-2', 'g_seed1_reward_scaler-2'])
     trial = spec.trials()[3]
-    self.assertEqual(trial.config_name, 'q_reward_scaler=2')
+    self.assertEqual(trial.config_name, 'q_reward_scaler-2')
     # Epsilon anneals over half the run; the trial's values come last.
     self.assertEqual(trial.hparams,
                      'exploration_period=500,priming=random,'
                      'reward_scaler=2,algorithm=q,seed=1')
+
+  def test_trial_names_are_model_names(self):
+    # rl_tuner_eval --checkpoints=name=dir,... splits on ',' and the first '='.
+    spec = sweep_spec.SweepSpec.from_dict(
+        {'algorithms': 'psi', 'seeds': [2], 'num_steps': 1000,
+         'grid': {'learning_rate': [1e-05], 'exploration': ['boltzmann']}})
+    (trial,) = spec.trials()
+    self.assertEqual(trial.name,
+                     'psi_seed2_learning_rate-1e-05_exploration-boltzmann')
+    self.assertEqual(sweep_spec.grid_name('x', 'a=b,c d'), 'x-a_b_c_d')
 
   def test_bad_input_names_what_is_wrong(self):
     with self.assertRaisesRegex(ValueError, 'unknown hyperparameter'):
