@@ -140,11 +140,12 @@ class ReplayMemory:
   def get_state(self) -> Dict[str, np.ndarray]:
     """The stored transitions, oldest first (copies)."""
     with self._lock:
-      order = (np.arange(self._size) + (self._next - self._size)) % \
-          self.capacity
+      order = self._order()
       return dict(states=self._states[order], actions=self._actions[order],
                   rewards=self._rewards[order],
-                  next_states=self._next_states[order])
+                  next_states=self._next_states[order],
+                  ref_actions=self._ref_actions[order],
+                  has_ref=self._has_ref[order])
 
   def set_state(self, state: Dict[str, np.ndarray]) -> None:
     """Replaces the contents (the newest ``capacity`` transitions kept); a
