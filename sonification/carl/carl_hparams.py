@@ -19,6 +19,11 @@ NOISE_MODES = ('ou', 'held', 'mirrored')  # CarlHParams.noise_mode values.
 #     and mirrored in pairs, each reward credited to the mean of what was
 #     heard since the previous one (at most 50 ticks: one second at 50 Hz),
 #     a dislike stored as a like of the mirrored sound.
+#   pref: the preference-likelihood learner (sonification/carl/carl_pref.py):
+#     the actor fitted as the player's target to every judgement in memory
+#     (lr 1e-2 x 10 Adam steps per call, prior 1e-2), held mirrored noise
+#     of sigma 0.2, credit of one second. On the musician bench the only
+#     learner that meets issue 11 item 4 (see README).
 LEARNERS = {
     'ddpg': {},
     'rwsl': dict(algo='rwsl'),
@@ -27,7 +32,7 @@ LEARNERS = {
                           mirror_dislikes=True),
     'pref': dict(algo='pref', actor_lr=1e-2, steps_per_call=10,
                  batch_size=1, noise_mode='mirrored', noise_sigma=0.2,
-                 credit_ticks=50),
+                 credit_ticks=50, pref_prior=1e-2),
 }
 
 

@@ -48,6 +48,12 @@ class PrefAgentTest(tf.test.TestCase):
       with self.assertRaisesRegex(ValueError, field):
         _hparams(**{field: value})
 
+  def test_named_learner(self):
+    hp = carl_hparams.CarlHParams.for_learner('pref', seed=3)
+    self.assertEqual((hp.algo, hp.noise_mode, hp.credit_ticks,
+                      hp.mirror_dislikes, hp.batch_size, hp.seed),
+                     ('pref', 'mirrored', 50, False, 1, 3))
+
   def test_initial_outputs_near_half(self):
     agent = carl_agent.make_agent(_hparams())
     out = agent.actor(np.random.default_rng(0).uniform(
