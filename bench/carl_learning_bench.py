@@ -21,7 +21,8 @@ learner runs synchronously (simulated time: the figures do not depend on
 this machine's load; bench/sonification_bench.py measures the realtime
 side). --oracles adds rows for the oracle-ish learners of
 bench/carl_oracle.py, which know the mapping is linear and get the same
-rewards: an upper bound on what these 60 bits allow.
+rewards: heuristics to compare with, not bounds (the preference learner,
+PREF, does better).
 
 Reported on 256 fixed probe inputs: the mean distance to the target before
 and after (ratio: target <= 0.5) and each input-dependent output's
@@ -47,17 +48,21 @@ FLAGS = flags.FLAGS
 # rate 0.005, optimisation every 40 loop iterations; tau, discount, memory,
 # batch and the networks are CarlHParams' defaults).
 SPEC = 'actor_lr=0.005;critic_lr=0.005;optimise_every=40'
-# The best learner measured (carl_hparams.LEARNERS['rwsl_mirrored'], live's
-# default): each reward judges one held, mirrored perturbation, credited to
-# what was heard since the previous reward; a dislike becomes a like of the
-# mirrored sound; reward-weighted supervised steps.
+# The best rwsl learner (carl_hparams.LEARNERS['rwsl_mirrored'], live's
+# default before pref): each reward judges one held, mirrored perturbation,
+# credited to what was heard since the previous reward; a dislike becomes a
+# like of the mirrored sound; reward-weighted supervised steps.
 WINNER = ('algo=rwsl;actor_lr=3e-3;steps_per_call=10;noise_mode=mirrored;'
           'credit_ticks=50;mirror_dislikes=1')
+# The preference learner (carl_hparams.LEARNERS['pref']): the actor fitted
+# as the player's target by the likelihood of every judgement so far.
+PREF = ('algo=pref;actor_lr=1e-2;steps_per_call=10;batch_size=1;'
+        'noise_mode=mirrored;noise_sigma=0.2;credit_ticks=50;pref_prior=1e-2')
 flags.DEFINE_integer('carl_rate', 50, 'control loop rate, Hz')
 flags.DEFINE_float('seconds', 60.0, 'simulated play, seconds')
 flags.DEFINE_float('move_s', 2.0, 'the player moves the input this often')
 flags.DEFINE_float('reward_every_s', 1.0, 'one reward per this many seconds')
-flags.DEFINE_list('hparams', ['', SPEC, WINNER],
+flags.DEFINE_list('hparams', ['', SPEC, WINNER, PREF],
                   'CarlHParams overrides, one run each, fields separated by '
                   '";" ("" = CarlHParams defaults: DDPG)')
 flags.DEFINE_list('seeds', ['0', '1', '2'], 'seeds')

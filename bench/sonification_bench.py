@@ -62,9 +62,9 @@ flags.DEFINE_bool('realtime', True, 'run the clock thread with SCHED_FIFO '
                   'priority (clock.try_realtime_priority)')
 flags.DEFINE_integer('drum_ticks', 600, 'ticks of each drum row (75 ms '
                      'each; 0 skips them)')
-flags.DEFINE_enum('carl_learner_algo', 'rwsl_mirrored',
+flags.DEFINE_enum('carl_learner_algo', 'pref',
                   sorted(carl_hparams.LEARNERS), 'the CARL learner of the '
-                  'CARL rows (live\'s default: rwsl_mirrored)')
+                  'CARL rows (live\'s default: pref)')
 flags.DEFINE_string('carl_hparams', '', 'CarlHParams overrides "a=1,b=2" '
                     'for the CARL rows')
 flags.DEFINE_float('switch_interval_ms', 0.5, 'sys.setswitchinterval for the '

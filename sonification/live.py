@@ -133,13 +133,13 @@ flags.DEFINE_string('carl_hparams', '', 'CARL hparams overrides "a=1,b=2"')
 flags.DEFINE_enum('carl_learner', 'process', ['process', 'thread'],
                   'CARL learner in a child process (no TF in this one) or a '
                   'thread')
-flags.DEFINE_enum('carl_learner_algo', 'rwsl_mirrored',
+flags.DEFINE_enum('carl_learner_algo', 'pref',
                   sorted(carl_hparams.LEARNERS),
                   'CARL learner (sonification/carl/carl_hparams.LEARNERS): '
-                  'rwsl_mirrored (the best measured with '
-                  'bench/carl_learning_bench.py), ddpg (MEMLNaut, SPEC '
-                  'section 3) or rwsl (reward-weighted supervised, NISPS); '
-                  '--carl_hparams overrides its fields')
+                  'pref (preference likelihood, the best measured with '
+                  'bench/carl_learning_bench.py), rwsl_mirrored, ddpg '
+                  '(MEMLNaut, SPEC section 3) or rwsl (reward-weighted '
+                  'supervised, NISPS); --carl_hparams overrides its fields')
 flags.DEFINE_bool('realtime', True, 'SCHED_FIFO priority for the clock thread '
                   'when permitted')
 flags.DEFINE_integer('seed', 0, 'random seed')

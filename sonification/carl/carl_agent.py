@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from rl_tuner.algorithms import ddpg
 from sonification.carl import carl_hparams
+from sonification.carl import carl_pref
 from sonification.carl import carl_rwsl
 
 NETWORKS = ('actor', 'critic', 'target_actor', 'target_critic')
@@ -206,10 +207,13 @@ def make_agent(hparams: carl_hparams.CarlHParams,
   """The learner named by ``hparams.algo``, with TF seeded.
 
   Returns:
-    a CarlAgent ('ddpg') or a carl_rwsl.RwslAgent ('rwsl'), seeded with
+    a CarlAgent ('ddpg'), a carl_rwsl.RwslAgent ('rwsl') or a
+    carl_pref.PrefAgent ('pref'), seeded with
     ``seed`` or hparams.seed.
   """
   tf.random.set_seed(hparams.seed if seed is None else seed)
   if hparams.algo == 'rwsl':
     return carl_rwsl.RwslAgent(hparams)
+  if hparams.algo == 'pref':
+    return carl_pref.PrefAgent(hparams)
   return CarlAgent(hparams)

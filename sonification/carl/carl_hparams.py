@@ -5,7 +5,7 @@ from typing import Tuple
 
 from rl_tuner import hparams_overrides
 
-ALGOS = ('ddpg', 'rwsl')  # CarlHParams.algo values.
+ALGOS = ('ddpg', 'rwsl', 'pref')  # CarlHParams.algo values.
 NOISE_MODES = ('ou', 'held', 'mirrored')  # CarlHParams.noise_mode values.
 
 # Named learners (--carl_learner_algo): CarlHParams overrides.
@@ -19,12 +19,20 @@ NOISE_MODES = ('ou', 'held', 'mirrored')  # CarlHParams.noise_mode values.
 #     and mirrored in pairs, each reward credited to the mean of what was
 #     heard since the previous one (at most 50 ticks: one second at 50 Hz),
 #     a dislike stored as a like of the mirrored sound.
+#   pref: the preference-likelihood learner (sonification/carl/carl_pref.py):
+#     the actor fitted as the player's target to every judgement in memory
+#     (lr 1e-2 x 10 Adam steps per call, prior 1e-2), held mirrored noise
+#     of sigma 0.2, credit of one second. On the musician bench the only
+#     learner that meets issue 11 item 4 (see README).
 LEARNERS = {
     'ddpg': {},
     'rwsl': dict(algo='rwsl'),
     'rwsl_mirrored': dict(algo='rwsl', actor_lr=3e-3, steps_per_call=10,
                           noise_mode='mirrored', credit_ticks=50,
                           mirror_dislikes=True),
+    'pref': dict(algo='pref', actor_lr=1e-2, steps_per_call=10,
+                 batch_size=1, noise_mode='mirrored', noise_sigma=0.2,
+                 credit_ticks=50, pref_prior=1e-2),
 }
 
 
@@ -75,6 +83,13 @@ class CarlHParams:
       (0 = no clipping, SPEC).
     dislike_margin: rwsl: a dislike pushes the output away until it is this
       far (Euclidean, parameter units) from the disliked sound.
+    pref_sharpness: pref: k of P(like) = sigmoid(k * (d_ref - d_now)), per
+      parameter unit of distance (sonification/carl/carl_pref.py).
+    pref_prior: pref: weight of the L2 pull of the actor's weights toward
+      their initial (or randomised, or loaded) values.
+    ref_radius: a judgement's reference is the previous judgement's sound if
+      the input moved at most this far (Euclidean, input units) between the
+      two, else none (the player compared with something else).
 
   Raises:
     ValueError: naming the bad field and value.
@@ -102,6 +117,9 @@ class CarlHParams:
   steps_per_call: int = 1
   dislike_margin: float = 0.3
   actor_clipnorm: float = 0.0
+  pref_sharpness: float = 30.0
+  pref_prior: float = 1e-3
+  ref_radius: float = 0.05
 
   def __post_init__(self):
     object.__setattr__(self, 'actor_hidden', tuple(self.actor_hidden))
@@ -111,7 +129,8 @@ class CarlHParams:
         'noise_sigma': 10.0, 'input_size': 1024, 'actor_hidden': 4096,
         'critic_hidden': 4096, 'memory_size': 1_000_000,
         'steps_per_call': 1000, 'dislike_margin': 10.0,
-        'credit_ticks': 100_000, 'actor_clipnorm': 1e6})
+        'credit_ticks': 100_000, 'actor_clipnorm': 1e6,
+        'pref_sharpness': 1e4, 'pref_prior': 1e6, 'ref_radius': 1e6})
     checks = {
         'input_size': self.input_size >= 1,
         'output_size': 1 <= self.output_size <= 128,
@@ -134,6 +153,11 @@ class CarlHParams:
         'actor_clipnorm': self.actor_clipnorm >= 0,
         'steps_per_call': self.steps_per_call >= 1,
         'dislike_margin': self.dislike_margin > 0,
+        'pref_sharpness': self.pref_sharpness > 0,
+        'pref_prior': self.pref_prior >= 0,
+        'ref_radius': self.ref_radius >= 0,
+        # pref needs the sound as heard and its true reward.
+        'mirror_dislikes': not (self.mirror_dislikes and self.algo == 'pref'),
     }
     for name, ok in checks.items():
       if not ok:

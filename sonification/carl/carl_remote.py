@@ -50,10 +50,10 @@ class RemoteAgent:
         tf_threads=tf_threads, start_timeout_s=start_timeout_s)
     self._call = self._child.call
 
-  def train_step(self, states, actions, rewards, next_states
-                 ) -> Dict[str, float]:
-    return self._call('train_step', np.asarray(states), np.asarray(actions),
-                      np.asarray(rewards), np.asarray(next_states))
+  def train_step(self, *arrays) -> Dict[str, float]:
+    """The learner's train_step on these arrays (a batch with next states,
+    or pref's whole memory with references)."""
+    return self._call('train_step', *[np.asarray(x) for x in arrays])
 
   def actor_weights(self) -> List[np.ndarray]:
     return self._call('actor_weights')

@@ -8,7 +8,8 @@ MIDI CC).
 Every ``optimise_every`` ticks (paused at the top of the range) an
 optimisation request goes to the learner thread, which runs the learner
 (DDPG or rwsl, ``steps_per_call`` steps) on a batch from the replay memory
-and then swaps fresh actor weights into the numpy actor.
+(pref: on the whole memory, with each judgement's reference sound) and then
+swaps fresh actor weights into the numpy actor.
 
 The player's controls (Python API, and OSC through :meth:`handlers`):
 reward(+/-), randomise_actor, randomise_critic, clear_memory,
@@ -120,6 +121,7 @@ class CarlSession:
     self._recent_actions = np.zeros((window, hp.output_size))
     self._recent_means = np.zeros((window, hp.output_size))  # mu, no noise.
     self._since_reward = 0  # ticks played since the last reward.
+    self._previous_judged = None  # (state, sound heard) of the last reward.
     self.reward_scale = hp.reward_scale
     self.optimise_every = hp.optimise_every
     self.input = np.zeros(hp.input_size)
@@ -225,7 +227,10 @@ class CarlSession:
 
   def _optimise(self) -> None:
     self._optimise_pending.clear()
-    batch = self.memory.sample(self.hparams.batch_size, self._rng)
+    if self.hparams.algo == 'pref':  # every judgement, with its reference.
+      batch = self.memory.all_with_refs()
+    else:
+      batch = self.memory.sample(self.hparams.batch_size, self._rng)
     if batch is None:
       return
     losses = dict(self.agent.train_step(*batch))
@@ -291,10 +296,22 @@ class CarlSession:
             self._recent_actions[rows].mean(axis=0),
             self._recent_means[rows].mean(axis=0))
 
+  def reference(self, state: np.ndarray):
+    """The sound the player most likely compared with at ``state``: that of
+    the previous reward if the input moved at most ``hparams.ref_radius``
+    since (``[output_size]``), else None."""
+    if self._previous_judged is None:
+      return None
+    previous_state, previous_action = self._previous_judged
+    if np.linalg.norm(state - previous_state) > self.hparams.ref_radius:
+      return None
+    return previous_action
+
   def reward(self, value: float = 1.0) -> None:
-    """Stores (state, action, value * reward_scale, state) for what was
-    judged (:meth:`judged`; with mirror_dislikes a dislike becomes a like of
-    the mirrored action), then lets held noise draw its next sample.
+    """Stores (state, action, value * reward_scale, state, reference) for
+    what was judged (:meth:`judged`, :meth:`reference`; with
+    mirror_dislikes a dislike becomes a like of the mirrored action), then
+    lets held noise draw its next sample.
 
     Raises:
       ValueError: if value is not finite or |value| > REWARD_LIMIT (10).
@@ -302,9 +319,11 @@ class CarlSession:
     limit = osc_control.REWARD_LIMIT
     value = _check('reward', value, -limit, limit)
     state, action, mean = self.judged()
+    ref = self.reference(state)
+    self._previous_judged = (state, action)
     if self.hparams.mirror_dislikes and value < 0:
       action, value = np.clip(2 * mean - action, 0.0, 1.0), -value
-    self.memory.add(state, action, value * self.reward_scale, state)
+    self.memory.add(state, action, value * self.reward_scale, state, ref)
     self.rewards_stored += 1
     self._since_reward = 0
     self.noise.on_reward()
