@@ -23,6 +23,10 @@ from rl_tuner import child_process
 from sonification.carl import carl_hparams
 
 
+# The learner child's nice value (see RemoteAgent).
+CHILD_NICE = 10
+
+
 def _build(hparams_fields: dict):
   """Child process: the agent (imports TF)."""
   from sonification.carl import carl_agent  # pylint: disable=g-import-not-at-top
@@ -37,17 +41,21 @@ class RemoteAgent:
     tf_threads: TF intra/inter-op threads in the child (1 leaves the other
       core of a 2-core machine to the clock; 0 = TF's default).
     start_timeout_s: seconds to wait for the child to import TF and build.
+    nice: the child's nice value (rl_tuner/child_process.py). The learner is
+      asynchronous (the session's worker thread waits for it, never the
+      clock), so it can wait for the cores; default 10, as the beat agents'
+      children (drums/remote_beat_agent.py CHILD_NICE).
 
   Raises:
     RuntimeError: if the child does not start in time or a call fails there.
   """
 
   def __init__(self, hparams: carl_hparams.CarlHParams, tf_threads: int = 1,
-               start_timeout_s: float = 180.0):
+               start_timeout_s: float = 180.0, nice: int = CHILD_NICE):
     self.hparams = hparams
     self._child = child_process.ChildProcessObject(
         _build, (dataclasses.asdict(hparams),), 'CARL learner',
-        tf_threads=tf_threads, start_timeout_s=start_timeout_s)
+        tf_threads=tf_threads, start_timeout_s=start_timeout_s, nice=nice)
     self._call = self._child.call
 
   def train_step(self, *arrays) -> Dict[str, float]:
