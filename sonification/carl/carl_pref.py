@@ -36,6 +36,7 @@ import tensorflow as tf
 
 from rl_tuner.algorithms import ddpg
 from sonification.carl import carl_hparams
+from sonification.carl import carl_rwsl
 
 OUTPUT_INIT_SCALE = 0.05  # output kernel x this: outputs start near 0.5.
 TAU_INIT = 0.3  # the initial "good enough" distance (parameter units).
@@ -149,17 +150,8 @@ class PrefAgent:
       {'actor_loss': float, 'critic_loss': 0.0, 'skipped': 0 or 1}; a
       non-finite batch or step changes nothing and counts as skipped.
     """
-    batch = [np.asarray(x, np.float32)
-             for x in (states, actions, rewards, ref_actions, has_ref)]
-    if not all(np.isfinite(x).all() for x in batch):
-      self.skipped_steps += 1
-      return dict(critic_loss=0.0, actor_loss=float('nan'), skipped=1)
-    loss, ok = self._train(*[tf.convert_to_tensor(x) for x in batch])
-    if not bool(ok):
-      self.skipped_steps += 1
-      return dict(critic_loss=0.0, actor_loss=float(loss), skipped=1)
-    self.train_steps += 1
-    return dict(critic_loss=0.0, actor_loss=float(loss), skipped=0)
+    return carl_rwsl.checked_train(
+        self, (states, actions, rewards, ref_actions, has_ref))
 
   def actor_weights(self) -> List[np.ndarray]:
     """Copies of the actor's weights ``[W0, b0, ...]`` for NumpyActor."""
@@ -185,14 +177,8 @@ class PrefAgent:
     Raises:
       ValueError: if 'actor' is missing or its shapes differ.
     """
-    if 'actor' not in networks:
-      raise ValueError("CARL state lacks network 'actor'")
-    shapes = [w.shape for w in self.actor.get_weights()]
-    if [np.shape(w) for w in networks['actor']] != shapes:
-      raise ValueError(f"CARL network 'actor': saved shapes "
-                       f"{[np.shape(w) for w in networks['actor']]} differ "
-                       f'from {shapes}')
-    self.actor.set_weights(networks['actor'])
+    self.actor.set_weights(carl_rwsl.checked_actor_weights(self.actor,
+                                                           networks))
     if 'tau' in networks:
       self.tau.assign(float(np.asarray(networks['tau'][0])))
     self._reset_prior()

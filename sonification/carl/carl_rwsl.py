@@ -112,16 +112,7 @@ class RwslAgent:
       non-finite batch or step changes nothing and counts as skipped.
     """
     del next_states
-    batch = [np.asarray(x, np.float32) for x in (states, actions, rewards)]
-    if not all(np.isfinite(x).all() for x in batch):
-      self.skipped_steps += 1
-      return dict(critic_loss=0.0, actor_loss=float('nan'), skipped=1)
-    loss, ok = self._train(*[tf.convert_to_tensor(x) for x in batch])
-    if not bool(ok):
-      self.skipped_steps += 1
-      return dict(critic_loss=0.0, actor_loss=float(loss), skipped=1)
-    self.train_steps += 1
-    return dict(critic_loss=0.0, actor_loss=float(loss), skipped=0)
+    return checked_train(self, (states, actions, rewards))
 
   def actor_weights(self) -> List[np.ndarray]:
     """Copies of the actor's weights ``[W0, b0, ...]`` for NumpyActor."""
@@ -144,11 +135,50 @@ class RwslAgent:
     Raises:
       ValueError: if 'actor' is missing or its shapes differ.
     """
-    if 'actor' not in networks:
-      raise ValueError("CARL state lacks network 'actor'")
-    shapes = [w.shape for w in self.actor.get_weights()]
-    if [np.shape(w) for w in networks['actor']] != shapes:
-      raise ValueError(f"CARL network 'actor': saved shapes "
-                       f"{[np.shape(w) for w in networks['actor']]} differ "
-                       f'from {shapes}')
-    self.actor.set_weights(networks['actor'])
+    self.actor.set_weights(checked_actor_weights(self.actor, networks))
+
+
+def checked_train(agent, arrays) -> Dict[str, float]:
+  """Runs ``agent._train`` on ``arrays`` unless a value is non-finite.
+
+  Shared by the actor-only learners (RwslAgent, carl_pref.PrefAgent): a
+  non-finite input or step changes nothing and counts in
+  ``agent.skipped_steps``; a good step counts in ``agent.train_steps``.
+
+  Args:
+    agent: has ``_train(*tensors) -> (loss, ok)``, ``train_steps`` and
+      ``skipped_steps``.
+    arrays: the batch, each array float32-convertible (shapes as the
+      agent's ``_train`` signature).
+
+  Returns:
+    {'actor_loss': float, 'critic_loss': 0.0, 'skipped': 0 or 1}.
+  """
+  batch = [np.asarray(x, np.float32) for x in arrays]
+  if not all(np.isfinite(x).all() for x in batch):
+    agent.skipped_steps += 1
+    return dict(critic_loss=0.0, actor_loss=float('nan'), skipped=1)
+  loss, ok = agent._train(*[tf.convert_to_tensor(x) for x in batch])  # pylint: disable=protected-access
+  if not bool(ok):
+    agent.skipped_steps += 1
+    return dict(critic_loss=0.0, actor_loss=float(loss), skipped=1)
+  agent.train_steps += 1
+  return dict(critic_loss=0.0, actor_loss=float(loss), skipped=0)
+
+
+def checked_actor_weights(actor: tf.keras.Model,
+                          networks: Dict[str, List[np.ndarray]]
+                          ) -> List[np.ndarray]:
+  """The saved actor weights of ``networks``, checked against ``actor``.
+
+  Raises:
+    ValueError: if 'actor' is missing or its shapes differ from actor's.
+  """
+  if 'actor' not in networks:
+    raise ValueError("CARL state lacks network 'actor'")
+  shapes = [w.shape for w in actor.get_weights()]
+  if [np.shape(w) for w in networks['actor']] != shapes:
+    raise ValueError(f"CARL network 'actor': saved shapes "
+                     f"{[np.shape(w) for w in networks['actor']]} differ "
+                     f'from {shapes}')
+  return networks['actor']
