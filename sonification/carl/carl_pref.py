@@ -119,22 +119,9 @@ class PrefAgent:
     return tf.reduce_mean(nll) + self.hparams.pref_prior * prior
 
   def _train_steps(self, states, actions, rewards, ref_actions, has_ref):
-    loss = tf.constant(0.0)
-    ok = tf.constant(True)
-    for _ in range(self.hparams.steps_per_call):
-      with tf.GradientTape() as tape:
-        loss = self.loss(states, actions, rewards, ref_actions, has_ref)
-      grads = tape.gradient(loss, self._variables)
-      step_ok = tf.reduce_all([tf.reduce_all(tf.math.is_finite(t))
-                               for t in [loss] + grads])
-      ok = tf.logical_and(ok, step_ok)
-      tf.cond(step_ok, lambda g=grads: self._apply(g),
-              lambda: tf.constant(False))
-    return loss, ok
-
-  def _apply(self, grads):
-    self.optimizer.apply_gradients(zip(grads, self._variables))
-    return tf.constant(True)
+    return carl_rwsl.finite_steps(
+        lambda: self.loss(states, actions, rewards, ref_actions, has_ref),
+        self._variables, self.optimizer, self.hparams.steps_per_call)
 
   def train_step(self, states: np.ndarray, actions: np.ndarray,
                  rewards: np.ndarray, ref_actions: np.ndarray,

@@ -79,23 +79,11 @@ class RwslAgent:
 
   def _train_steps(self, states, actions, rewards):
     margin = self.hparams.dislike_margin
-    loss = tf.constant(0.0)
-    ok = tf.constant(True)
-    for _ in range(self.hparams.steps_per_call):
-      with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(rwsl_loss(self.actor(states), actions, rewards,
-                                        margin))
-      grads = tape.gradient(loss, self.actor.trainable_variables)
-      step_ok = tf.reduce_all([tf.reduce_all(tf.math.is_finite(t))
-                               for t in [loss] + grads])
-      ok = tf.logical_and(ok, step_ok)
-      tf.cond(step_ok, lambda g=grads: self._apply(g),
-              lambda: tf.constant(False))
-    return loss, ok
-
-  def _apply(self, grads):
-    self.optimizer.apply_gradients(zip(grads, self.actor.trainable_variables))
-    return tf.constant(True)
+    return finite_steps(
+        lambda: tf.reduce_mean(rwsl_loss(self.actor(states), actions,
+                                         rewards, margin)),
+        self.actor.trainable_variables, self.optimizer,
+        self.hparams.steps_per_call)
 
   def train_step(self, states: np.ndarray, actions: np.ndarray,
                  rewards: np.ndarray, next_states: np.ndarray
@@ -136,6 +124,38 @@ class RwslAgent:
       ValueError: if 'actor' is missing or its shapes differ.
     """
     self.actor.set_weights(checked_actor_weights(self.actor, networks))
+
+
+def finite_steps(loss_fn, variables, optimizer, steps: int):
+  """``steps`` optimiser steps on ``loss_fn()``, each applied only if finite.
+
+  Shared by the actor-only learners (inside their tf.function).
+
+  Args:
+    loss_fn: () -> scalar loss tensor of ``variables``.
+    variables: the trainable variables.
+    optimizer: a built Keras optimizer for them.
+    steps: how many steps (a Python int: unrolled when traced).
+
+  Returns:
+    (the last step's loss, whether every step was finite and applied).
+  """
+  loss = tf.constant(0.0)
+  ok = tf.constant(True)
+  for _ in range(steps):
+    with tf.GradientTape() as tape:
+      loss = loss_fn()
+    grads = tape.gradient(loss, variables)
+    step_ok = tf.reduce_all([tf.reduce_all(tf.math.is_finite(t))
+                             for t in [loss] + grads])
+    ok = tf.logical_and(ok, step_ok)
+
+    def apply(g=grads):
+      optimizer.apply_gradients(zip(g, variables))
+      return tf.constant(True)
+
+    tf.cond(step_ok, apply, lambda: tf.constant(False))
+  return loss, ok
 
 
 def checked_train(agent, arrays) -> Dict[str, float]:
