@@ -308,6 +308,10 @@ class StudioBrowserTest(absltest.TestCase):
     self.click('#load-agent')
     self.wait(lambda: 'loading agent tutorial-1' in self.el('#status').text,
               20)
+    # The reloaded program's agents are built off the clock and swapped in
+    # with the program's modes (learn): wait for that before changing modes.
+    self.wait(lambda: d.execute_script(
+        'return lastState && !lastState.building'), 120)
 
     # Export the session (program, settings, agent; re-evaluating made the
     # snare learn again, so predict first), change the program and the
