@@ -133,6 +133,13 @@ def policy_step(policy, reward_rnn, scores_fn, state: PrimedState,
   return action, scores, log_p, next_state, q_values
 
 
+def _check_truncation(where: str, top_p: float, min_p: float) -> None:
+  if not 0 < top_p <= 1:
+    raise ValueError(f'{where}: top_p must be in (0, 1], got {top_p!r}')
+  if not 0 <= min_p < 1:
+    raise ValueError(f'{where}: min_p must be in [0, 1), got {min_p!r}')
+
+
 class MelodySampler:
   """Generates batches of compositions, compiled once per batch size.
 
@@ -147,6 +154,8 @@ class MelodySampler:
       1 = the paper's sampling from softmax(scores)).
     top_p: the default nucleus of :meth:`generate` (in (0, 1]; 1 = every
       action, the paper's sampling; see exploration.nucleus_logits).
+    min_p: the default min-p truncation of :meth:`generate` (in [0, 1); 0 =
+      every action, the paper's sampling; see exploration.min_p_logits).
 
   Each (sample, with_probabilities) pair is one tf.function with a pinned
   input signature (batch size, seed and temperature are tensors), so it is
@@ -154,20 +163,19 @@ class MelodySampler:
   with.
 
   Raises:
-    ValueError: if temperature is not positive, top_p is outside (0, 1], or
-      the algorithm is unknown.
+    ValueError: if temperature is not positive, top_p is outside (0, 1],
+      min_p outside [0, 1), or the algorithm is unknown.
   """
 
   def __init__(self, policy, reward_rnn, algorithm: str = 'note_rnn',
                primer_actions: Optional[np.ndarray] = None,
                composition_length: int = encoding.COMPOSITION_LENGTH,
-               temperature: float = 1.0, top_p: float = 1.0):
+               temperature: float = 1.0, top_p: float = 1.0,
+               min_p: float = 0.0):
+    _check_truncation('MelodySampler', top_p, min_p)
     if not temperature > 0:
       raise ValueError(f'MelodySampler: temperature must be > 0, got '
                        f'{temperature!r}')
-    if not 0 < top_p <= 1:
-      raise ValueError(f'MelodySampler: top_p must be in (0, 1], got '
-                       f'{top_p!r}')
     self.policy = policy
     self.reward_rnn = reward_rnn
     self.scores_fn = get_acting_scores(algorithm)
@@ -176,10 +184,12 @@ class MelodySampler:
     self.composition_length = composition_length
     self.temperature = float(temperature)
     self.top_p = float(top_p)
+    self.min_p = float(min_p)
     self._functions = {}  # (sample, with_probabilities) -> tf.function.
 
   _SIGNATURE = (tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int64),
-                tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32))
+                tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32),
+                tf.TensorSpec([], tf.float32))
 
   def _function(self, sample: bool, with_probabilities: bool):
     key = (bool(sample), bool(with_probabilities))
@@ -193,7 +203,7 @@ class MelodySampler:
     return self._functions[key]
 
   def _generate_impl(self, sample, with_probabilities, batch_size, seed,
-                     temperature, top_p):
+                     temperature, top_p, min_p):
     seeds = tf.random.experimental.stateless_split(
         seed, self.composition_length + 1)
     state = prime(self.policy, self.reward_rnn, batch_size,
@@ -203,21 +213,22 @@ class MelodySampler:
       def select(scores, t=t):
         if sample:
           return exploration.sample_nucleus(scores, seeds[t + 1], temperature,
-                                            top_p)
+                                            top_p, min_p)
         return exploration.greedy(scores)
       action, scores, log_p, state, _ = policy_step(
           self.policy, self.reward_rnn, self.scores_fn, state, select)
       actions.append(action)
       log_ps.append(log_p)
       if with_probabilities:
-        probs.append(tf.nn.softmax(
-            exploration.nucleus_logits(scores / temperature, top_p)))
+        probs.append(tf.nn.softmax(exploration.truncated_logits(
+            scores, temperature, top_p, min_p)))
     return (tf.stack(actions, 1), tf.stack(log_ps, 1),
             tf.stack(probs, 1) if with_probabilities else tf.zeros([0]))
 
   def generate(self, num_compositions: int, seed: int = 0,
                sample: bool = True, temperature: Optional[float] = None,
                top_p: Optional[float] = None,
+               min_p: Optional[float] = None,
                with_probabilities: bool = False,
                batch_size: int = 4096) -> Composition:
     """Generates ``num_compositions`` compositions.
@@ -230,6 +241,7 @@ class MelodySampler:
       temperature: softmax temperature (> 0); None = the sampler's own
         (``self.temperature``).
       top_p: nucleus (in (0, 1]); None = the sampler's own (``self.top_p``).
+      min_p: min-p truncation (in [0, 1)); None = the sampler's own.
       with_probabilities: also return the per-beat softmax [N, T, 38].
       batch_size: compositions per compiled call (the last one may be
         smaller and compiles once more).
@@ -243,9 +255,8 @@ class MelodySampler:
     if temperature is None:
       temperature = self.temperature
     top_p = self.top_p if top_p is None else top_p
-    if not 0 < top_p <= 1:
-      raise ValueError(f'MelodySampler.generate: top_p must be in (0, 1], '
-                       f'got {top_p!r}')
+    min_p = self.min_p if min_p is None else min_p
+    _check_truncation('MelodySampler.generate', top_p, min_p)
     if num_compositions <= 0 or not temperature > 0:
       raise ValueError(f'MelodySampler.generate: num_compositions and '
                        f'temperature must be > 0, got {num_compositions}, '
@@ -255,7 +266,8 @@ class MelodySampler:
       n = min(batch_size, num_compositions - start)
       a, lp, pr = self._function(sample, with_probabilities)(
           tf.constant(n, tf.int32), tf.constant([seed, i], tf.int64),
-          tf.constant(temperature, tf.float32), tf.constant(top_p, tf.float32))
+          tf.constant(temperature, tf.float32), tf.constant(top_p, tf.float32),
+          tf.constant(min_p, tf.float32))
       actions.append(a.numpy())
       log_ps.append(lp.numpy())
       if with_probabilities:

@@ -14,7 +14,14 @@ A transition is what the agent saw and did at one step of one composition:
     the G-learning target needs.
 
 Transitions are added B at a time (one batched environment step) and sampled
-uniformly with replacement by fancy indexing, without Python loops. The
+uniformly with replacement by fancy indexing, without Python loops.
+
+With ``steps`` = T > 1 a row is T consecutive transitions of one composition
+(RLTunerHParams.replay_unit = 'composition'): ``state`` is the LSTM state
+before the row's first step, ``prev_action``, ``action``, ``reward`` and
+``discount`` are ``[T]``, ``next_log_prior`` is ``[T, 38]`` and
+``next_state`` the state after the last step. The learner then recomputes
+every state with its current weights instead of using the stored ones. The
 memory saves itself to one ``.npz`` written to a temporary name and renamed.
 """
 
@@ -41,28 +48,33 @@ class ReplayMemory:
     state_size: length S of a flat LSTM state.
     num_classes: length of a log-prior row (38).
     seed: seed of the sampling generator.
+    steps: transitions per row (1: single transitions, the paper; T: whole
+      compositions of T steps, see the module docstring). ``capacity``
+      counts rows.
 
   Raises:
-    ValueError: if capacity or state_size is not positive.
+    ValueError: if capacity, state_size or steps is not positive.
   """
 
   def __init__(self, capacity: int, state_size: int, num_classes: int = 38,
-               seed: int = 0):
-    if capacity <= 0 or state_size <= 0:
-      raise ValueError(f'ReplayMemory: capacity and state_size must be > 0, '
-                       f'got {capacity}, {state_size}')
+               seed: int = 0, steps: int = 1):
+    if capacity <= 0 or state_size <= 0 or steps <= 0:
+      raise ValueError(f'ReplayMemory: capacity, state_size and steps must be '
+                       f'> 0, got {capacity}, {state_size}, {steps}')
+    self.steps = int(steps)
+    t = [] if steps == 1 else [steps]
     self.capacity = int(capacity)
     self.state_size = int(state_size)
     self.num_classes = int(num_classes)
     self._rng = np.random.default_rng(seed)
     self._arrays = Transitions(
         state=np.zeros([capacity, state_size], np.float32),
-        prev_action=np.zeros([capacity], np.int32),
-        action=np.zeros([capacity], np.int32),
-        reward=np.zeros([capacity], np.float32),
+        prev_action=np.zeros([capacity] + t, np.int32),
+        action=np.zeros([capacity] + t, np.int32),
+        reward=np.zeros([capacity] + t, np.float32),
         next_state=np.zeros([capacity, state_size], np.float32),
-        discount=np.zeros([capacity], np.float32),
-        next_log_prior=np.zeros([capacity, num_classes], np.float32))
+        discount=np.zeros([capacity] + t, np.float32),
+        next_log_prior=np.zeros([capacity] + t + [num_classes], np.float32))
     self._next = 0  # Index the next transition is written to.
     self._size = 0
     self.num_added = 0  # Total ever added.
@@ -71,7 +83,7 @@ class ReplayMemory:
     return self._size
 
   def add(self, transitions: Transitions) -> None:
-    """Adds a batch of B transitions (each field with leading dim B).
+    """Adds a batch of B rows (each field with leading dim B).
 
     Raises:
       ValueError: if the fields' leading dimensions differ or B > capacity.
@@ -95,7 +107,7 @@ class ReplayMemory:
     self.num_added += b
 
   def sample(self, batch_size: int) -> Transitions:
-    """``batch_size`` transitions drawn uniformly with replacement.
+    """``batch_size`` rows drawn uniformly with replacement.
 
     Raises:
       ValueError: if the memory is empty.

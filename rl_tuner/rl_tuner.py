@@ -16,7 +16,10 @@ Rewards (per algorithm, ``REWARDS``):
   * q, psi: ``log p(a|s) + reward_scaler * r_MT``;
   * g:      ``reward_scaler * r_MT`` (the prior enters the target, and the
     agent acts by G(s, .) + log p(.|s));
-  * pure_rl: ``r_MT`` only.
+  * pure_rl: ``r_MT`` only;
+  plus, with ``hparams.variety_reward`` beta > 0 (an option the paper lacks),
+  ``beta * `` the onset's gain in its composition's pitch-class entropy
+  (rl_tuner.rewards.variety).
 
 Everything per environment step runs over B compositions at once in compiled
 ``tf.function``s with fixed shapes (no retracing). With ``jit_compile`` (the
@@ -46,6 +49,7 @@ from rl_tuner.algorithms import target_update
 from rl_tuner.algorithms import value_losses
 from rl_tuner.note_rnn import note_rnn_loader
 from rl_tuner.note_rnn import note_rnn_model
+from rl_tuner.rewards import variety
 
 REWARDS: Dict[str, Callable[[np.ndarray, np.ndarray, float], np.ndarray]] = {
     'q': lambda log_p, r_mt, w: log_p + w * r_mt,
@@ -140,8 +144,10 @@ class RLTuner:
                                     hparams.composition_length,
                                     hparams.tonic_start_reward)
     self.replay_memory = replay_memory.ReplayMemory(
-        hparams.replay_memory_size, self.q_network.state_size,
-        encoding.NUM_CLASSES, seed=hparams.seed)
+        max(hparams.replay_memory_size // hparams.replay_steps, 1),
+        self.q_network.state_size, encoding.NUM_CLASSES, seed=hparams.seed,
+        steps=hparams.replay_steps)
+    self._composition = []  # replay_unit='composition': this batch's steps.
     self.optimizer = tf.keras.optimizers.Adam(hparams.learning_rate)
     self.optimizer.build(self.q_network.trainable_variables)
     self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
@@ -197,7 +203,8 @@ class RLTuner:
         hp.exploration_period)
     seed = self.rng.make_seeds(1)[:, 0]
     select = lambda scores: self._select(scores, epsilon, seed,
-                                         hp.boltzmann_temperature)
+                                         hp.boltzmann_temperature,
+                                         hp.boltzmann_min_p)
     action, _, log_p, next_state, _ = melody_sampler.policy_step(
         self.q_network, self.reward_rnn, self._scores_fn, state, select)
     self.global_step.assign_add(self.batch_size)
@@ -206,7 +213,8 @@ class RLTuner:
   def _train_minibatches(self, batch: replay_memory.Transitions):
     """Gradient steps over ``batch`` ([K * M] rows), soft update after each."""
     hp = self.hparams
-    k, m = hp.gradient_steps_per_train, hp.transitions_per_gradient_step
+    k = hp.gradient_steps_per_train
+    m = hp.transitions_per_gradient_step // hp.replay_steps
     batch = replay_memory.Transitions(
         *(tf.reshape(x, [k, m] + x.shape[1:].as_list()) for x in batch))
     q_vars = self.q_network.trainable_variables
@@ -214,13 +222,16 @@ class RLTuner:
     total = tf.constant(0.0)
     for i in tf.range(k):
       b = replay_memory.Transitions(*(x[i] for x in batch))
-      q_t, _ = self.target_q_network.step(
-          tf.one_hot(b.action, encoding.NUM_CLASSES), b.next_state)
       with tf.GradientTape() as tape:
-        q_tm1, _ = self.q_network.step(
-            tf.one_hot(b.prev_action, encoding.NUM_CLASSES), b.state)
-        out = self._loss_fn(q_tm1, b.action, b.reward, b.discount, q_t,
-                            log_prior_t=b.next_log_prior)
+        if hp.replay_steps == 1:
+          q_t, _ = self.target_q_network.step(
+              tf.one_hot(b.action, encoding.NUM_CLASSES), b.next_state)
+          q_tm1, _ = self.q_network.step(
+              tf.one_hot(b.prev_action, encoding.NUM_CLASSES), b.state)
+          args = (q_tm1, b.action, b.reward, b.discount, q_t, b.next_log_prior)
+        else:
+          args = self._unrolled_loss_args(b)
+        out = self._loss_fn(*args[:5], log_prior_t=args[5])
         loss = tf.reduce_mean(out.loss)
       grads = tape.gradient(loss, q_vars)
       loss = tf.debugging.check_numerics(loss, 'RLTuner loss')
@@ -230,6 +241,26 @@ class RLTuner:
       total += loss
     return total / tf.cast(k, tf.float32)
 
+  def _unrolled_loss_args(self, b: replay_memory.Transitions):
+    """Loss inputs of M whole compositions (rows of T steps), flattened.
+
+    Both networks run over the composition from its first state ``b.state``
+    [M, S]: the Q network over the inputs a_{-1} .. a_{T-2} (its values
+    [M, T, 38] at every step, differentiable through time), the target
+    network over a_{-1} .. a_{T-1} (its values at every next state).
+
+    Returns:
+      (q_tm1 [M*T, 38], a [M*T], r [M*T], discount [M*T], q_t [M*T, 38],
+      next_log_prior [M*T, 38]).
+    """
+    inputs = tf.one_hot(tf.concat([b.prev_action[:, :1], b.action], axis=1),
+                        encoding.NUM_CLASSES)
+    q_t = self.target_q_network(inputs, initial_state=b.state)[:, 1:]
+    q_tm1 = self.q_network(inputs[:, :-1], initial_state=b.state)
+    flat = lambda x: tf.reshape(x, [-1] + x.shape[2:].as_list())
+    return tuple(flat(x) for x in (q_tm1, b.action, b.reward, b.discount,
+                                   q_t, b.next_log_prior))
+
   # -- Training --------------------------------------------------------------
 
   def reset(self) -> None:
@@ -237,6 +268,22 @@ class RLTuner:
     self.env.reset()
     self._state = self._prime_fn()
     self._episode_rewards[:] = 0.0
+    self._composition = []
+
+  def _remember(self, step: replay_memory.Transitions, done: bool) -> None:
+    """Stores one batched step: B transitions, or (replay_unit='composition')
+    B compositions once their last step is in."""
+    if self.hparams.replay_steps == 1:
+      self.replay_memory.add(step)
+      return
+    self._composition.append(step)
+    if done:
+      steps, self._composition = self._composition, []
+      stack = lambda name: np.stack([getattr(t, name) for t in steps], 1)
+      self.replay_memory.add(replay_memory.Transitions(
+          steps[0].state, stack('prev_action'), stack('action'),
+          stack('reward'), steps[-1].next_state, stack('discount'),
+          stack('next_log_prior')))
 
   def train(self, num_steps: int) -> TrainStats:
     """Runs ``num_steps`` environment steps (rounded up to a multiple of B).
@@ -262,10 +309,13 @@ class RLTuner:
       log_p = log_p.numpy()
       result = self.env.step(action)
       reward = self._reward_fn(log_p, result.reward, hp.reward_scaler)
-      self.replay_memory.add(replay_memory.Transitions(
+      if hp.variety_reward:
+        reward = reward + hp.variety_reward * variety.pitch_class_entropy_gain(
+            result.compositions)
+      self._remember(replay_memory.Transitions(
           state.q_state.numpy(), state.prev_action.numpy(), action, reward,
           next_state.q_state.numpy(), last if result.done else discount,
-          next_state.log_prior.numpy()))
+          next_state.log_prior.numpy()), result.done)
       self._episode_rewards += [reward, result.reward, log_p]
       self._num_batched_steps += 1
       if result.done:
@@ -274,9 +324,10 @@ class RLTuner:
       else:
         self._state = next_state
       if (self._num_batched_steps % hp.train_every == 0 and
-          len(self.replay_memory) >= hp.minibatch_size):
+          len(self.replay_memory) * hp.replay_steps >= hp.minibatch_size):
         batch = self.replay_memory.sample(
-            hp.gradient_steps_per_train * hp.transitions_per_gradient_step)
+            hp.gradient_steps_per_train * hp.transitions_per_gradient_step //
+            hp.replay_steps)
         losses.append(float(self._train_fn(batch)))
     epsilon = float(exploration.linear_epsilon(
         self.global_step, hp.initial_epsilon, hp.final_epsilon,
@@ -299,8 +350,8 @@ class RLTuner:
       priming: 'midi' or 'random'; default the hparams' priming.
 
     The tuned policy samples at ``hparams.sampling_temperature`` from the
-    ``hparams.sampling_top_p`` nucleus by default, the untuned Note RNN at 1
-    from every action.
+    ``hparams.sampling_top_p`` nucleus and ``hparams.sampling_min_p`` set by
+    default, the untuned Note RNN at 1 from every action.
     """
     priming = priming or self.hparams.priming
     primer = self.primer_actions if priming == 'midi' else None
@@ -315,7 +366,8 @@ class RLTuner:
           'note_rnn' if use_note_rnn else self.hparams.algorithm, primer,
           self.hparams.composition_length,
           1.0 if use_note_rnn else self.hparams.sampling_temperature,
-          1.0 if use_note_rnn else self.hparams.sampling_top_p)
+          1.0 if use_note_rnn else self.hparams.sampling_top_p,
+          0.0 if use_note_rnn else self.hparams.sampling_min_p)
     return cache[key]
 
   def generate_music_sequence(self, num_compositions: int = 1,

@@ -42,6 +42,22 @@ paper's method):
     1 (the paper) keeps every event. With T > 1 it keeps the flattening among
     the near-equal choices while events far below them (out of key, a leap
     left unresolved) cannot be drawn.
+  * ``sampling_min_p`` m and ``boltzmann_min_p``: min-p sampling (Nguyen et
+    al. 2024) of the evaluation/generation samples and of Boltzmann
+    exploration: only actions whose score is within ln(1 / m) of the best
+    action's can be drawn (m = 0.05: 3.0 reward units for Q and Psi), then
+    softmax at the temperature among them. Where one action is clearly best
+    (a rule would be broken otherwise) it is the only one left; where many
+    are near-equal the temperature spreads over all of them. 0 (the paper)
+    keeps every action. Setting both alike trains on the policy that is
+    evaluated.
+  * ``variety_reward`` beta: each onset also earns beta times the gain in
+    the entropy (bits) of its composition's pitch-class histogram, so a
+    composition earns beta * H(its pitch classes) in all
+    (rl_tuner.rewards.variety). Added to the reward beside log p and
+    reward_scaler * r_MT (not scaled by it, not part of r_MT). The paper's
+    rules favour C, E and G; this pays spreading over the scale. 0: the
+    paper.
   * ``tonic_start_reward``: the music-theory reward for the tonic as the
     composition's first event (paper, reward_tonic: 3, the same as for the
     tonic at the start of the last bar, which stays 3). Times reward_scaler
@@ -54,6 +70,19 @@ paper's method):
     1 + beta (Psi, which already has KL control toward the Note RNN at
     tau = 1); see rl_tuner.algorithms.value_losses. A policy trained with a
     bonus is meant to be sampled at sampling_temperature = tau. Not for G.
+  * ``replay_unit``: what one replay-memory row holds. 'transition' (the
+    paper): one step, with the LSTM state the acting network had then, so a
+    gradient step trains one LSTM step from a stored, stale state and the
+    recurrence never learns to carry what a rule needs (how long a note has
+    been held, where a leap started). 'composition': a whole composition;
+    each gradient step unrolls the Q network (and the target network) over
+    its 32 steps from the composition's first state, so every state is
+    recomputed with the current weights and the TD error is backpropagated
+    through time (as recurrent replay does in R2D2, Kapturowski et al. 2019,
+    here without burn-in since a composition starts from the primed state).
+    It needs ``minibatch_size * minibatch_multiplier`` to be a multiple of
+    composition_length; replay_memory_size still counts transitions (at
+    least one composition is kept).
 """
 
 import dataclasses
@@ -65,6 +94,7 @@ from rl_tuner.rewards import reward_modes
 ALGORITHMS = ('q', 'psi', 'g', 'pure_rl')
 EXPLORATION_MODES = ('egreedy', 'boltzmann')
 PRIMING_MODES = ('midi', 'random')
+REPLAY_UNITS = ('transition', 'composition')
 KEY_MODES = ('major', 'minor')
 # Inclusive upper bounds (beyond the lower bounds and [0, 1] ranges checked
 # in __post_init__): far above any useful value, low enough that a typo does
@@ -76,6 +106,7 @@ UPPER_BOUNDS = {
     'composition_length': 4096, 'train_every': 1_000_000,
     'exploration_period': 10**12, 'sampling_temperature': 100.0,
     'tonic_start_reward': 100.0, 'entropy_bonus': 100.0, 'sampling_top_p': 1.0,
+    'sampling_min_p': 0.999, 'boltzmann_min_p': 0.999, 'variety_reward': 100.0,
 }
 PAPER_TONIC_START_REWARD = 3.0  # reward_tonic at beat 0 (public code).
 
@@ -119,6 +150,13 @@ class RLTunerHParams:
       docstring).
     sampling_top_p: nucleus of the tuned model's evaluation and generation
       samples (paper: 1, every event; see the module docstring).
+    replay_unit: 'transition' (paper) or 'composition' (see the module
+      docstring).
+    variety_reward: beta of the pitch-class variety reward (paper: 0; see
+      the module docstring).
+    sampling_min_p, boltzmann_min_p: min-p truncation of the evaluation and
+      generation samples and of Boltzmann exploration (paper: 0, every
+      action; see the module docstring).
   """
   algorithm: str = 'q'
   reward_scaler: float = 2.0
@@ -146,11 +184,16 @@ class RLTunerHParams:
   tonic_start_reward: float = PAPER_TONIC_START_REWARD
   entropy_bonus: float = 0.0
   sampling_top_p: float = 1.0
+  replay_unit: str = 'transition'
+  sampling_min_p: float = 0.0
+  boltzmann_min_p: float = 0.0
+  variety_reward: float = 0.0
 
   def __post_init__(self):
     hparams_overrides.check_numbers(self, UPPER_BOUNDS)
     choices = {'algorithm': ALGORITHMS, 'exploration': EXPLORATION_MODES,
-               'priming': PRIMING_MODES, 'key_mode': KEY_MODES}
+               'priming': PRIMING_MODES, 'key_mode': KEY_MODES,
+               'replay_unit': REPLAY_UNITS}
     for name, allowed in choices.items():
       value = getattr(self, name)
       if value not in allowed:
@@ -175,7 +218,8 @@ class RLTunerHParams:
       if not 0.0 <= getattr(self, name) <= 1.0:
         raise ValueError(f'RLTunerHParams.{name} must be in [0, 1], got '
                          f'{getattr(self, name)!r}')
-    for name in ('reward_scaler', 'tonic_start_reward', 'entropy_bonus'):
+    for name in ('reward_scaler', 'tonic_start_reward', 'entropy_bonus',
+                 'sampling_min_p', 'boltzmann_min_p', 'variety_reward'):
       if getattr(self, name) < 0:
         raise ValueError(f'RLTunerHParams.{name} must be >= 0, got '
                          f'{getattr(self, name)!r}')
@@ -193,6 +237,12 @@ class RLTunerHParams:
           f'RLTunerHParams.minibatch_multiplier={self.minibatch_multiplier} '
           f'must divide num_compositions_in_parallel='
           f'{self.num_compositions_in_parallel}')
+    if (self.replay_unit == 'composition' and
+        self.transitions_per_gradient_step % self.composition_length):
+      raise ValueError(
+          f'RLTunerHParams.replay_unit=composition needs minibatch_size * '
+          f'minibatch_multiplier ({self.transitions_per_gradient_step}) to be '
+          f'a multiple of composition_length ({self.composition_length})')
     if not 48 <= self.tonic_pitch <= 83:
       raise ValueError(f'RLTunerHParams.tonic_pitch must be a MIDI pitch in '
                        f'[48, 83], got {self.tonic_pitch!r}')
@@ -201,6 +251,11 @@ class RLTunerHParams:
   def transitions_per_gradient_step(self) -> int:
     """Minibatch size of one gradient step."""
     return self.minibatch_size * self.minibatch_multiplier
+
+  @property
+  def replay_steps(self) -> int:
+    """Transitions per replay-memory row (1, or composition_length)."""
+    return self.composition_length if self.replay_unit == 'composition' else 1
 
   @property
   def gradient_steps_per_train(self) -> int:

@@ -38,19 +38,20 @@ def greedy(scores):
   return tf.argmax(scores, axis=-1, output_type=tf.int32)
 
 
-def epsilon_greedy(scores, epsilon, seed, temperature: float = 1.0):
+def epsilon_greedy(scores, epsilon, seed, temperature: float = 1.0,
+                   min_p: float = 0.0):
   """With probability epsilon a uniform random action, else the argmax.
 
   Args:
     scores: float ``[B, A]``.
     epsilon: scalar in [0, 1].
     seed: int32/int64 ``[2]`` stateless seed.
-    temperature: unused (one signature for every mode).
+    temperature, min_p: unused (one signature for every mode).
 
   Returns:
     int32 ``[B]`` actions.
   """
-  del temperature
+  del temperature, min_p
   scores = tf.convert_to_tensor(scores)
   scores.shape.assert_has_rank(2)
   batch, num_actions = tf.shape(scores)[0], tf.shape(scores)[1]
@@ -101,13 +102,49 @@ def nucleus_logits(logits, top_p):
   return tf.where(keep, logits, tf.cast(-float('inf'), logits.dtype))
 
 
-def sample_nucleus(scores, seed, temperature=1.0, top_p=1.0):
-  """Actions sampled from the top-p nucleus of softmax(scores / T): [B]."""
-  logits = tf.convert_to_tensor(scores) / temperature
-  return sample_softmax(nucleus_logits(logits, top_p), seed)
+def min_p_logits(scores, logits, min_p):
+  """``logits`` with the actions far below the best score set to -inf.
+
+  Min-p truncation (Nguyen et al. 2024, "Turning Up the Heat: Min-p Sampling
+  for Creative and Coherent LLM Outputs"), measured on the untempered
+  softmax of ``scores``: an action is kept if its probability there is at
+  least ``min_p`` times the most probable one's, i.e. if its score is within
+  ln(1 / min_p) of the best (for Q values: within that many reward units).
+  The best action is always kept; ``min_p`` 0 keeps every action. E.g.
+  scores [5, 3, 0] with min_p 0.1 (ln 10 = 2.30) keep the first two.
+
+  Args:
+    scores: float ``[B, A]`` (Q/Psi values, G + log p, logits).
+    logits: float ``[B, A]`` to truncate (e.g. scores / temperature).
+    min_p: a scalar in [0, 1).
+
+  Returns:
+    float ``[B, A]``.
+  """
+  scores = tf.convert_to_tensor(scores)
+  min_p = tf.cast(min_p, scores.dtype)
+  best = tf.reduce_max(scores, axis=1, keepdims=True)
+  keep = (min_p <= 0) | (scores - best >= tf.math.log(min_p))
+  return tf.where(keep, logits, tf.cast(-float('inf'), logits.dtype))
 
 
-def boltzmann(scores, epsilon, seed, temperature: float = 1.0):
+def truncated_logits(scores, temperature=1.0, top_p=1.0, min_p=0.0):
+  """``scores / T`` outside the min-p set and the top-p nucleus -> -inf."""
+  logits = min_p_logits(scores, tf.convert_to_tensor(scores) / temperature,
+                        min_p)
+  return nucleus_logits(logits, top_p)
+
+
+def sample_nucleus(scores, seed, temperature=1.0, top_p=1.0, min_p=0.0):
+  """Actions sampled from softmax(scores / T) truncated to the min-p set
+  (:func:`min_p_logits`) and its top-p nucleus (:func:`nucleus_logits`):
+  int32 ``[B]``."""
+  return sample_softmax(truncated_logits(scores, temperature, top_p, min_p),
+                        seed)
+
+
+def boltzmann(scores, epsilon, seed, temperature: float = 1.0,
+              min_p: float = 0.0):
   """Boltzmann exploration: the action sampled from softmax(scores / T).
 
   Epsilon is unused: the softmax itself explores. The returned action is the
@@ -118,12 +155,14 @@ def boltzmann(scores, epsilon, seed, temperature: float = 1.0):
     epsilon: unused (one signature for every mode).
     seed: int ``[2]`` stateless seed.
     temperature: softmax temperature T > 0.
+    min_p: drawn only from the min-p set (:func:`min_p_logits`; 0: every
+      action).
 
   Returns:
     int32 ``[B]`` sampled actions.
   """
   del epsilon
-  return sample_softmax(scores, seed, temperature)
+  return sample_nucleus(scores, seed, temperature, 1.0, min_p)
 
 
 EXPLORATION: Dict[str, Callable[..., tf.Tensor]] = {

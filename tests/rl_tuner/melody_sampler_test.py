@@ -7,12 +7,12 @@ from rl_tuner import melody_sampler
 from rl_tuner.note_rnn import note_rnn_model
 
 
-def _sampler(temperature=1.0):
+def _sampler(temperature=1.0, min_p=0.0):
   tf.keras.utils.set_random_seed(3)
   net = note_rnn_model.NoteRNN(note_rnn_model.NoteRNNConfig(layer_sizes=(8,)))
   return melody_sampler.MelodySampler(net, net, 'note_rnn', None,
                                       composition_length=6,
-                                      temperature=temperature)
+                                      temperature=temperature, min_p=min_p)
 
 
 class MelodySamplerTest(tf.test.TestCase):
@@ -62,6 +62,20 @@ class MelodySamplerTest(tf.test.TestCase):
     self.assertAllEqual(greedy, nucleus)
     with self.assertRaisesRegex(ValueError, 'top_p'):
       sampler.generate(2, top_p=1.5)
+
+  def test_min_p_near_one_is_greedy(self):
+    # min_p 0.999 keeps only events within 0.001 of the best score: argmax.
+    sampler = _sampler(temperature=3.0)
+    greedy = sampler.generate(16, seed=5, sample=False).actions
+    self.assertAllEqual(greedy,
+                        sampler.generate(16, seed=5, min_p=0.999).actions)
+    self.assertAllEqual(greedy,
+                        _sampler(temperature=3.0, min_p=0.999).generate(
+                            16, seed=5).actions)
+    with self.assertRaisesRegex(ValueError, 'min_p must be in'):
+      sampler.generate(2, min_p=1.0)
+    with self.assertRaisesRegex(ValueError, 'min_p must be in'):
+      _sampler(min_p=-0.1)
 
   def test_bad_temperature(self):
     with self.assertRaisesRegex(ValueError, 'temperature must be > 0'):

@@ -64,6 +64,36 @@ class ReplayMemoryTest(absltest.TestCase):
     restored.add(_batch(100, 1))
     self.assertEqual(restored._arrays.action[2], 100)
 
+  def test_rows_of_whole_compositions(self):
+    # steps = 4: each row is 4 transitions of one composition.
+    memory = replay_memory.ReplayMemory(3, state_size=2, num_classes=3,
+                                        steps=4)
+    i = np.arange(2)
+    rows = replay_memory.Transitions(
+        state=np.zeros([2, 2], np.float32),
+        prev_action=np.stack([i * 10 + t for t in range(4)], 1),
+        action=np.stack([i * 10 + t + 1 for t in range(4)], 1),
+        reward=np.ones([2, 4], np.float32),
+        next_state=np.ones([2, 2], np.float32),
+        discount=np.tile([0.5, 0.5, 0.5, 0.0], (2, 1)),
+        next_log_prior=np.zeros([2, 4, 3], np.float32))
+    memory.add(rows)
+    self.assertLen(memory, 2)
+    sample = memory.sample(6)
+    self.assertEqual(sample.action.shape, (6, 4))
+    self.assertEqual(sample.next_log_prior.shape, (6, 4, 3))
+    np.testing.assert_array_equal(sample.prev_action[:, 1:],
+                                  sample.action[:, :-1])
+    path = os.path.join(self.create_tempdir().full_path, 'rows.npz')
+    memory.save(path)
+    restored = replay_memory.ReplayMemory(3, state_size=2, num_classes=3,
+                                          steps=4)
+    restored.load(path)
+    np.testing.assert_array_equal(restored._arrays.action[:2], rows.action)
+    # A memory of single transitions refuses the file (field shapes differ).
+    with self.assertRaisesRegex(ValueError, 'field prev_action has shape'):
+      replay_memory.ReplayMemory(3, state_size=2, num_classes=3).load(path)
+
   def test_errors(self):
     memory = replay_memory.ReplayMemory(4, state_size=2, num_classes=3)
     with self.assertRaisesRegex(ValueError, 'empty'):

@@ -14,6 +14,7 @@ from rl_tuner import rl_tuner
 from rl_tuner import rl_tuner_hparams
 from rl_tuner.algorithms import value_losses
 from rl_tuner.rewards import batched
+from rl_tuner.rewards import variety
 from tests.rl_tuner import testing_utils
 
 ALGORITHMS = ('q', 'psi', 'g', 'pure_rl')
@@ -182,8 +183,11 @@ class RLTunerTest(tf.test.TestCase, parameterized.TestCase):
   def test_options_the_paper_lacks_are_wired(self):
     agent = self._agent(algorithm='psi', priming='random',
                         sampling_temperature=2.5, entropy_bonus=1.5,
-                        tonic_start_reward=0.5, sampling_top_p=0.9)
+                        tonic_start_reward=0.5, sampling_top_p=0.9,
+                        sampling_min_p=0.05)
     self.assertEqual(agent.sampler().temperature, 2.5)
+    self.assertAlmostEqual(agent.sampler().min_p, 0.05)
+    self.assertEqual(agent.sampler(use_note_rnn=True).min_p, 0.0)
     self.assertAlmostEqual(agent.sampler().top_p, 0.9)
     self.assertEqual(agent.sampler(use_note_rnn=True).top_p, 1.0)
     self.assertEqual(agent.sampler(use_note_rnn=True).temperature, 1.0)
@@ -193,6 +197,81 @@ class RLTunerTest(tf.test.TestCase, parameterized.TestCase):
     paper = self._agent(priming='random').music_theory_rewards(
         np.array([[14] + [1] * 31]))
     self.assertAllClose(paper[0, 0] - rewards[0, 0], 2.5)
+
+  @parameterized.parameters('random', 'midi')
+  def test_composition_replay_stores_whole_compositions(self, priming):
+    # B = 4 compositions of 32 steps, one composition per row; training
+    # every 5th step: one gradient step of 4 compositions (multiplier 4).
+    agent = self._agent(replay_unit='composition', minibatch_multiplier=4,
+                        priming=priming)
+    stats = agent.train(4 * 32 * 2)
+    self.assertEqual(stats.num_compositions, 8)
+    self.assertLen(agent.replay_memory, 8)  # Rows, i.e. 256 transitions.
+    self.assertTrue(np.isfinite(stats.loss))
+    row = agent.replay_memory.sample(3)
+    self.assertEqual(row.action.shape, (3, 32))
+    self.assertEqual(row.next_log_prior.shape, (3, 32, 38))
+    # Each step's input is the action before it; gamma until the last step.
+    self.assertAllEqual(row.prev_action[:, 1:], row.action[:, :-1])
+    self.assertAllClose(row.discount[:, :-1], np.full([3, 31], 0.5))
+    self.assertAllClose(row.discount[:, -1], np.zeros(3))
+    if priming == 'random':  # A random pitch from the zero state.
+      self.assertAllEqual(row.state, np.zeros_like(row.state))
+      self.assertTrue(np.all(row.prev_action[:, 0] >= 2))
+    else:  # The primer's last event, from the state after the others.
+      self.assertAllEqual(row.prev_action[:, 0], np.full(3, 0))
+      self.assertGreater(np.abs(row.state).max(), 0)
+
+  def test_composition_replay_unrolls_both_networks_from_the_first_state(self):
+    agent = self._agent(replay_unit='composition', minibatch_multiplier=4,
+                        priming='random')
+    agent.target_q_network.set_weights(
+        [w + 0.1 for w in agent.q_network.get_weights()])
+    agent.train(4 * 32)
+    row = agent.replay_memory.sample(2)
+    rows = replay_memory.Transitions(*(tf.constant(x) for x in row))
+    q_tm1, a, r, discount, q_t, log_prior = agent._unrolled_loss_args(rows)  # pylint: disable=protected-access
+    self.assertEqual(q_tm1.shape, (64, 38))
+    self.assertAllEqual(a, row.action.reshape(-1))
+    self.assertAllClose(r, row.reward.reshape(-1))
+    self.assertAllClose(discount, row.discount.reshape(-1))
+    self.assertAllClose(log_prior, row.next_log_prior.reshape(-1, 38))
+    # The same values one LSTM step at a time from the stored first state.
+    state_q = state_t = tf.constant(row.state)
+    expected_q, expected_t = [], []
+    for t in range(32):
+      values, state_q = agent.q_network.step(
+          tf.one_hot(row.prev_action[:, t], 38), state_q)
+      expected_q.append(values)
+      _, state_t = agent.target_q_network.step(
+          tf.one_hot(row.prev_action[:, t], 38), state_t)
+      values_t, _ = agent.target_q_network.step(
+          tf.one_hot(row.action[:, t], 38), state_t)
+      expected_t.append(values_t)
+    self.assertAllClose(q_tm1, tf.reshape(tf.stack(expected_q, 1), [64, 38]),
+                        atol=1e-5)
+    self.assertAllClose(q_t, tf.reshape(tf.stack(expected_t, 1), [64, 38]),
+                        atol=1e-5)
+
+  def test_variety_reward_is_added_to_the_reward(self):
+    # pure_rl stores r_MT (+ beta * the pitch-class entropy gain); a row of
+    # composition replay is a whole composition, so both can be recomputed.
+    agent = self._agent(algorithm='pure_rl', variety_reward=2.0,
+                        replay_unit='composition', minibatch_multiplier=4,
+                        priming='random')
+    agent.train(4 * 32)
+    row = agent.replay_memory.sample(1)
+    compositions = row.action
+    gains = np.stack([variety.pitch_class_entropy_gain(compositions[:, :t + 1])
+                      for t in range(32)], 1)
+    self.assertGreater(gains.sum(), 0)
+    self.assertAllClose(
+        row.reward, agent.music_theory_rewards(compositions) + 2.0 * gains,
+        atol=1e-5)
+
+  def test_composition_replay_needs_whole_compositions_per_step(self):
+    with self.assertRaisesRegex(ValueError, 'multiple of composition_length'):
+      _hparams(replay_unit='composition', minibatch_size=48)
 
   def test_midi_priming_needs_primer(self):
     with self.assertRaisesRegex(ValueError, 'primer'):

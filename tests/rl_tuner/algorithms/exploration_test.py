@@ -75,6 +75,33 @@ class ExplorationTest(tf.test.TestCase):
     self.assertAllEqual(exploration.sample_nucleus(scores * 0.1, seed, 2.0),
                         exploration.sample_softmax(scores * 0.1, seed, 2.0))
 
+  def test_min_p_by_hand(self):
+    scores = tf.constant([[5.0, 3.0, 0.0], [1.0, 1.0, -9.0]])
+    # min_p 0.1: within ln 10 = 2.30 of the best. Row 0 keeps 5 and 3 (2 below),
+    # not 0 (5 below); row 1 keeps both 1s (ties with the best).
+    out = exploration.min_p_logits(scores, scores / 2.0, 0.1).numpy()
+    self.assertAllEqual(np.isfinite(out), [[True, True, False],
+                                           [True, True, False]])
+    self.assertAllClose(out[0, :2], [2.5, 1.5])  # The tempered logits.
+    # min_p 0.2 (ln 5 = 1.61) keeps only the best of row 0; 0 keeps all.
+    self.assertAllEqual(
+        np.isfinite(exploration.min_p_logits(scores, scores, 0.2))[0],
+        [True, False, False])
+    self.assertTrue(np.all(np.isfinite(
+        exploration.min_p_logits(scores, scores, 0.0))))
+
+  def test_min_p_sampling_at_a_high_temperature(self):
+    # Scores [4, 3.5, 0, 0]: min_p 0.05 (3.0 units) keeps the first two; at
+    # T = 100 they are drawn about equally, the others never.
+    scores = tf.tile(tf.constant([[4.0, 3.5, 0.0, 0.0]]), [4000, 1])
+    drawn = exploration.sample_nucleus(scores, tf.constant([5, 6]),
+                                       temperature=100.0, min_p=0.05).numpy()
+    self.assertEqual(set(drawn.tolist()), {0, 1})
+    self.assertNear((drawn == 0).mean(), 0.501, 0.03)  # e^.04/(e^.04+e^.035)
+    boltzmann = exploration.boltzmann(scores, 0.0, tf.constant([5, 6]), 100.0,
+                                      0.05).numpy()
+    self.assertAllEqual(boltzmann, drawn)
+
   def test_unknown_mode(self):
     with self.assertRaisesRegex(ValueError, "'ucb'.*'boltzmann'"):
       exploration.get_exploration('ucb')
