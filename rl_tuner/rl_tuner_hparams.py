@@ -289,14 +289,20 @@ CONFIGS: Dict[str, RLTunerHParams] = {
     # Boltzmann exploration instead of epsilon-greedy.
     'boltzmann': RLTunerHParams(exploration='boltzmann'),
     # Issue 14 item 4's search (docs/rl_tuner_table_1_quality.md): the
-    # paper's reward and Q/Psi losses, acting with Boltzmann exploration at
-    # T = 3 while training, compositions sampled at T = 3 from the 0.8
-    # nucleus. More varied openings and pitch classes than the paper's
-    # settings, fewer leaps resolved and a lower log p (the table says which
-    # targets it meets and which not).
+    # paper's r_MT, weight, losses and schedule, plus replay of whole
+    # compositions (8 gradient steps of 8 compositions per train phase),
+    # Boltzmann exploration at T = 5 among the events within ln(1/0.002) =
+    # 6.2 units of the best, compositions sampled at T = 5 among those
+    # within ln(1/0.05) = 3.0 units (min-p), the tonic at the first beat
+    # worth 2 instead of 3, and the pitch-class variety reward at 8 (the
+    # table says which targets it meets and which not).
     'quality': RLTunerHParams(exploration='boltzmann',
-                              boltzmann_temperature=3.0,
-                              sampling_temperature=3.0, sampling_top_p=0.8),
+                              boltzmann_temperature=5.0,
+                              boltzmann_min_p=0.002,
+                              sampling_temperature=5.0, sampling_min_p=0.05,
+                              replay_unit='composition',
+                              minibatch_multiplier=8, tonic_start_reward=2.0,
+                              variety_reward=8.0),
     # Tiny settings for smoke tests: small memory, short exploration.
     'smoke': RLTunerHParams(replay_memory_size=2048, exploration_period=512,
                             num_compositions_in_parallel=8),

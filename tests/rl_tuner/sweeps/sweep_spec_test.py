@@ -4,6 +4,7 @@ import os
 
 from absl.testing import absltest
 
+from rl_tuner import rl_tuner_hparams
 from rl_tuner.sweeps import sweep_spec
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -69,6 +70,13 @@ class SweepSpecTest(absltest.TestCase):
     self.assertLen(spec.trials(), 9)  # 3 algorithms x 3 seeds.
     self.assertEqual(spec.num_steps, 1_000_000)
     self.assertEqual(spec.trials()[-1].name, 'g_seed2')
+
+  def test_shipped_quality_config_is_the_quality_config(self):
+    spec = sweep_spec.SweepSpec.from_yaml(
+        os.path.join(REPO_ROOT, 'sweeps', 'quality_seeds.yaml'))
+    self.assertLen(spec.trials(), 6)  # Q and Psi x 3 seeds.
+    shipped = rl_tuner_hparams.parse_hparams(spec.hparams)
+    self.assertEqual(shipped, rl_tuner_hparams.get_config('quality'))
 
   def test_missing_yaml(self):
     with self.assertRaisesRegex(FileNotFoundError, 'nope.yaml'):
