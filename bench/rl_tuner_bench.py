@@ -1,7 +1,8 @@
 r"""Benchmark: RL Tuner training speed (steady state, start-up, memory).
 
   PYTHONPATH=. .venv/bin/python bench/rl_tuner_bench.py \
-      [--batch_sizes=64,256] [--modes=xla,graph] [--num_threads=1]
+      [--batch_sizes=64,256] [--modes=xla,graph] [--num_threads=1] \
+      [--hparams=replay_unit=composition,minibatch_multiplier=8]
 
 For each B (compositions in lockstep) and mode it trains a Q agent on a Note
 RNN of the paper's size (one LSTM layer of 100 cells; the shipped checkpoint
@@ -50,6 +51,9 @@ _STEPS = flags.DEFINE_integer('steps', 100_000,
 _NUM_THREADS = flags.DEFINE_integer('num_threads', 1,
                                     'TensorFlow threads (0: its default).')
 _ALGORITHM = flags.DEFINE_string('algorithm', 'q', 'Algorithm to time.')
+_HPARAMS = flags.DEFINE_string(
+    'hparams', '', 'RLTunerHParams overrides to time instead of the paper\'s '
+    'schedule, e.g. replay_unit=composition,minibatch_multiplier=8.')
 _SINGLE = flags.DEFINE_string('single', '',
                               'Internal: "B,mode" to run in-process.')
 
@@ -75,9 +79,10 @@ def _run_single(spec: str) -> None:
   rl_tuner.configure_cpu_threads(_NUM_THREADS.value)
   b, mode = spec.split(',')
   b = int(b)
-  hparams = rl_tuner_hparams.RLTunerHParams(
-      algorithm=_ALGORITHM.value, num_compositions_in_parallel=b,
-      priming='random')
+  hparams = rl_tuner_hparams.parse_hparams(
+      _HPARAMS.value, rl_tuner_hparams.RLTunerHParams(
+          algorithm=_ALGORITHM.value, num_compositions_in_parallel=b,
+          priming='random'))
   agent = rl_tuner.RLTuner.from_note_rnn_checkpoint(
       hparams, _note_rnn_dir(), jit_compile=mode == 'xla')
   agent.train(b * 32 * 2)  # Trace, compile and fill some memory.
@@ -98,7 +103,8 @@ def main(argv):
   if _SINGLE.value:
     _run_single(_SINGLE.value)
     return
-  print(f'RL Tuner training speed ({_ALGORITHM.value}, paper schedule, '
+  print(f'RL Tuner training speed ({_ALGORITHM.value}, '
+        f'{_HPARAMS.value or "paper schedule"}, '
         f'{_STEPS.value} steps per setting, {_NUM_THREADS.value or "default"} '
         f'TF thread(s), {os.cpu_count()} CPUs, load average '
         f'{os.getloadavg()[0]:.2f} at start)')
@@ -112,7 +118,8 @@ def main(argv):
       out = subprocess.run(
           [sys.executable, __file__, f'--single={b},{mode}',
            f'--steps={_STEPS.value}', f'--algorithm={_ALGORITHM.value}',
-           f'--num_threads={_NUM_THREADS.value}'],
+           f'--num_threads={_NUM_THREADS.value}',
+           f'--hparams={_HPARAMS.value}'],
           capture_output=True, text=True, env=env, check=False)
       lines = [l for l in out.stdout.splitlines() if l.startswith('RESULT')]
       if not lines:
