@@ -49,8 +49,10 @@ paper's method):
     softmax at the temperature among them. Where one action is clearly best
     (a rule would be broken otherwise) it is the only one left; where many
     are near-equal the temperature spreads over all of them. 0 (the paper)
-    keeps every action. Setting both alike trains on the policy that is
-    evaluated.
+    keeps every action. Explore within a wider set than the samples use
+    (the quality config: 0.002 vs 0.05): with both at 0.05 the values
+    sharpen and one opening took 58% of compositions by 1M steps
+    (docs/sweeps/issue14/round2.md).
   * ``variety_reward`` beta: each onset also earns beta times the gain in
     the entropy (bits) of its composition's pitch-class histogram, so a
     composition earns beta * H(its pitch classes) in all
