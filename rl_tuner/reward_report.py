@@ -30,6 +30,7 @@ from rl_tuner import evaluation  # pylint: disable=g-import-not-at-top
 from rl_tuner import flag_checks  # pylint: disable=g-import-not-at-top
 from rl_tuner import paths  # pylint: disable=g-import-not-at-top
 from rl_tuner.rewards import decomposition  # pylint: disable=g-import-not-at-top
+from rl_tuner.rewards import diversity  # pylint: disable=g-import-not-at-top
 
 _CHECKPOINTS = flags.DEFINE_string(
     'checkpoints', f'note_rnn={paths.DEFAULT_NOTE_RNN_CHECKPOINT_DIR}',
@@ -45,8 +46,7 @@ _PC_NAMES = ('C', 'C#', 'D', 'Eb', 'E', 'F', 'F#', 'G', 'Ab', 'A', 'Bb', 'B',
 def model_report(name: str, compositions: np.ndarray, key) -> str:
   """The Markdown report of one model's compositions ``int [N, 32]``."""
   hist = decomposition.pitch_class_histogram(compositions)
-  nz = hist[hist > 0]
-  entropy = float(-(nz * np.log2(nz)).sum())
+  entropy = float(diversity.entropy_bits(hist))
   lines = [f'### {name} ({len(compositions)} compositions)', '',
            '| ' + ' | '.join(_PC_NAMES[:12]) + ' | entropy (bits) |',
            '|' + '---|' * 13,

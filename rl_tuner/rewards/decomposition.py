@@ -111,9 +111,7 @@ def by_sounding_pitch_class(rewards: Dict[str, np.ndarray],
 
 def pitch_class_histogram(compositions) -> np.ndarray:
   """Share of onsets per pitch class C..B: float64 [12] (sums to 1)."""
-  x = np.asarray(compositions).astype(np.int64, copy=False)
-  pitch = x[x >= encoding.NUM_SPECIAL_EVENTS] + encoding.PITCH_OFFSET
-  counts = np.bincount(pitch % 12, minlength=12).astype(np.float64)
+  counts = diversity.pitch_class_counts(compositions).sum(axis=0)
   return counts / max(counts.sum(), 1.0)
 
 

@@ -58,6 +58,30 @@ def event_name(action: int) -> str:
   return f'{_PITCH_NAMES[pitch % 12]}{pitch // 12 - 1}'
 
 
+def pitch_class_counts(compositions) -> np.ndarray:
+  """Onsets per pitch class (0 = C) of each composition: float64 ``[N, 12]``.
+
+  Args:
+    compositions: int ``[N, T]`` events (T may be 0).
+  """
+  pitch = _pitches(np.asarray(compositions, np.int64))
+  onset = pitch >= 0
+  counts = np.zeros([len(pitch), 12])
+  rows, cols = np.nonzero(onset)
+  np.add.at(counts, (rows, pitch[rows, cols] % 12), 1.0)
+  return counts
+
+
+def entropy_bits(counts) -> np.ndarray:
+  """Shannon entropy (bits) of counts along the last axis, 0 where they sum
+  to 0. E.g. [2, 1, 1] -> 1.5 bits; [[1, 1], [0, 0]] -> [1, 0]."""
+  counts = np.asarray(counts, np.float64)
+  total = counts.sum(axis=-1, keepdims=True)
+  p = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+  logs = np.log2(p, out=np.zeros_like(p), where=p > 0)
+  return -(p * logs).sum(axis=-1)
+
+
 def composition_features(compositions: np.ndarray) -> Dict[str, np.ndarray]:
   """Per-composition features of the overlapping-area metric.
 
@@ -74,11 +98,8 @@ def composition_features(compositions: np.ndarray) -> Dict[str, np.ndarray]:
   pitch = _pitches(x)
   onset = pitch >= 0
   num = onset.sum(1)
-  pc = np.zeros([len(x), 12])
-  rows, cols = np.nonzero(onset)
-  np.add.at(pc, (rows, pitch[rows, cols] % 12), 1.0)
   with np.errstate(invalid='ignore', divide='ignore'):
-    pc = pc / num[:, None]
+    pc = pitch_class_counts(x) / num[:, None]
   high = np.where(onset, pitch, -1).max(1)
   low = np.where(onset, pitch, 1000).min(1)
   pitch_range = np.where(num > 0, high - low, np.nan).astype(np.float64)
@@ -225,9 +246,8 @@ class DiversityAccumulator:
   def result(self) -> Dict[str, object]:
     """The metrics of the module docstring (OA only with a reference)."""
     total = self._pitch_classes.sum()
-    p = self._pitch_classes[self._pitch_classes > 0] / max(total, 1)
     out = {
-        'pitch_class_entropy_bits': float(-(p * np.log2(p)).sum())
+        'pitch_class_entropy_bits': float(entropy_bits(self._pitch_classes))
                                     if total else math.nan,
         'distinct_pitches_per_composition':
             self._distinct_sum / self._count if self._count else math.nan,

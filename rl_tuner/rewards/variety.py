@@ -14,32 +14,7 @@ the first onset). Numpy only, vectorised over the batch.
 
 import numpy as np
 
-from rl_tuner import encoding
-
-
-def pitch_class_histogram(compositions) -> np.ndarray:
-  """Onset counts per pitch class (0 = C): ``float64 [B, 12]``.
-
-  Args:
-    compositions: int ``[B, T]`` events of rl_tuner.encoding (T may be 0).
-  """
-  x = np.asarray(compositions, np.int64)
-  pitch = x >= encoding.NUM_SPECIAL_EVENTS
-  pcs = np.where(pitch, (x - encoding.NUM_SPECIAL_EVENTS +
-                         encoding.MIN_PITCH) % 12, 0)
-  counts = np.zeros((x.shape[0], 12))
-  rows = np.repeat(np.arange(x.shape[0]), x.shape[1])
-  np.add.at(counts, (rows, pcs.ravel()), pitch.ravel())
-  return counts
-
-
-def entropy_bits(counts: np.ndarray) -> np.ndarray:
-  """Shannon entropy (bits) of each row of counts ``[B, K]``: ``[B]``; 0 for
-  an empty row. E.g. counts [2, 1, 1] -> 1.5 bits."""
-  total = counts.sum(axis=1, keepdims=True)
-  p = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
-  logs = np.log2(p, out=np.zeros_like(p), where=p > 0)
-  return -(p * logs).sum(axis=1)
+from rl_tuner.rewards import diversity
 
 
 def pitch_class_entropy_gain(compositions) -> np.ndarray:
@@ -50,7 +25,8 @@ def pitch_class_entropy_gain(compositions) -> np.ndarray:
       newest one (t + 1 >= 1).
 
   Returns:
-    H(pitch classes of all t + 1 events) - H(of the first t), in bits.
+    H(pitch classes of all t + 1 events) - H(of the first t), in bits
+    (diversity.pitch_class_counts, diversity.entropy_bits).
 
   Raises:
     ValueError: if ``compositions`` is not 2-D with at least one event.
@@ -59,6 +35,7 @@ def pitch_class_entropy_gain(compositions) -> np.ndarray:
   if x.ndim != 2 or x.shape[1] < 1:
     raise ValueError(f'compositions must be int [B, t + 1 >= 1], got shape '
                      f'{x.shape}')
-  after = pitch_class_histogram(x)
-  before = after - pitch_class_histogram(x[:, -1:])
-  return (entropy_bits(after) - entropy_bits(before)).astype(np.float32)
+  after = diversity.pitch_class_counts(x)
+  before = after - diversity.pitch_class_counts(x[:, -1:])
+  return (diversity.entropy_bits(after) -
+          diversity.entropy_bits(before)).astype(np.float32)

@@ -38,6 +38,20 @@ class DiversityTest(absltest.TestCase):
     self.assertAlmostEqual(r['distinct_pitches_per_composition'],
                            (2 + 3 + 2) / 3)
 
+  def test_pitch_class_counts_by_hand(self):
+    cs4 = 15  # C#4.
+    counts = diversity.pitch_class_counts(
+        np.array([[C4, H, C5, OFF, E4, cs4], [H, H, H, H, H, H]]))
+    expected = np.zeros([2, 12])
+    expected[0, [0, 4, 1]] = [2, 1, 1]  # C4 and C5 are both class 0.
+    np.testing.assert_array_equal(counts, expected)
+
+  def test_entropy_bits_by_hand(self):
+    # [2, 1, 1] -> 0.5 log2 2 + 2 * 0.25 log2 4 = 1.5 bits; empty -> 0.
+    np.testing.assert_allclose(
+        diversity.entropy_bits(np.array([[2.0, 1, 1, 0], [0, 0, 0, 0]])),
+        [1.5, 0.0])
+
   def test_features_by_hand(self):
     # Onsets at steps 0, 2, 4, 6 (C4, G4, E4, C4): range 67 - 60 = 7,
     # mean IOI (6 - 0) / 3 = 2; pitch classes C 1/2, E 1/4, G 1/4.
