@@ -135,11 +135,7 @@ flags.DEFINE_enum('carl_learner', 'process', ['process', 'thread'],
                   'thread')
 flags.DEFINE_enum('carl_learner_algo', 'pref',
                   sorted(carl_hparams.LEARNERS),
-                  'CARL learner (sonification/carl/carl_hparams.LEARNERS): '
-                  'pref (preference likelihood, the best measured with '
-                  'bench/carl_learning_bench.py), rwsl_mirrored, ddpg '
-                  '(MEMLNaut, SPEC section 3) or rwsl (reward-weighted '
-                  'supervised, NISPS); --carl_hparams overrides its fields')
+                  carl_hparams.LEARNER_FLAG_HELP)
 flags.DEFINE_bool('realtime', True, 'SCHED_FIFO priority for the clock thread '
                   'when permitted')
 flags.DEFINE_integer('seed', 0, 'random seed')

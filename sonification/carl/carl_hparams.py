@@ -34,6 +34,12 @@ LEARNERS = {
                  batch_size=1, noise_mode='mirrored', noise_sigma=0.2,
                  credit_ticks=50, pref_prior=1e-2),
 }
+# Help of the binaries' --carl_learner_algo flag (live, studio).
+LEARNER_FLAG_HELP = (
+    'CARL learner (sonification/carl/carl_hparams.LEARNERS): pref (preference '
+    'likelihood, the best measured with bench/carl_learning_bench.py), '
+    'rwsl_mirrored, ddpg (MEMLNaut, SPEC section 3) or rwsl (reward-weighted '
+    'supervised, NISPS); --carl_hparams overrides its fields')
 
 
 @dataclasses.dataclass(frozen=True)

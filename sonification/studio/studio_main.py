@@ -63,11 +63,7 @@ flags.DEFINE_enum('carl_learner', 'process', ['process', 'thread'],
                   'CARL learner in a child process or a thread')
 flags.DEFINE_enum('carl_learner_algo', 'pref',
                   sorted(carl_hparams.LEARNERS),
-                  'CARL learner (sonification/carl/carl_hparams.LEARNERS): '
-                  'pref (preference likelihood, the best measured with '
-                  'bench/carl_learning_bench.py), rwsl_mirrored, ddpg '
-                  '(MEMLNaut, SPEC section 3) or rwsl (reward-weighted '
-                  'supervised, NISPS); --carl_hparams overrides its fields')
+                  carl_hparams.LEARNER_FLAG_HELP)
 flags.DEFINE_string('carl_hparams', '', 'CARL hparams overrides "a=1,b=2"')
 flags.DEFINE_integer('carl_rate', 50, 'CARL control loop rate, Hz (1-1000), '
                      'independent of the drums\' tempo (as live --carl)')
