@@ -222,16 +222,15 @@ class RLTuner:
     total = tf.constant(0.0)
     for i in tf.range(k):
       b = replay_memory.Transitions(*(x[i] for x in batch))
+      q_t = self._target_values(b)
+      if hp.replay_steps > 1:  # Rows of T steps -> [M * T] transitions.
+        flat = lambda x: tf.reshape(x, [-1] + x.shape[2:].as_list())
+        b = b._replace(action=flat(b.action), reward=flat(b.reward),
+                       discount=flat(b.discount),
+                       next_log_prior=flat(b.next_log_prior))
       with tf.GradientTape() as tape:
-        if hp.replay_steps == 1:
-          q_t, _ = self.target_q_network.step(
-              tf.one_hot(b.action, encoding.NUM_CLASSES), b.next_state)
-          q_tm1, _ = self.q_network.step(
-              tf.one_hot(b.prev_action, encoding.NUM_CLASSES), b.state)
-          args = (q_tm1, b.action, b.reward, b.discount, q_t, b.next_log_prior)
-        else:
-          args = self._unrolled_loss_args(b)
-        out = self._loss_fn(*args[:5], log_prior_t=args[5])
+        out = self._loss_fn(self._online_values(b), b.action, b.reward,
+                            b.discount, q_t, log_prior_t=b.next_log_prior)
         loss = tf.reduce_mean(out.loss)
       grads = tape.gradient(loss, q_vars)
       loss = tf.debugging.check_numerics(loss, 'RLTuner loss')
@@ -241,25 +240,36 @@ class RLTuner:
       total += loss
     return total / tf.cast(k, tf.float32)
 
-  def _unrolled_loss_args(self, b: replay_memory.Transitions):
-    """Loss inputs of M whole compositions (rows of T steps), flattened.
+  def _target_values(self, b: replay_memory.Transitions):
+    """The target network's values at each next state: ``[N, 38]``.
 
-    Both networks run over the composition from its first state ``b.state``
-    [M, S]: the Q network over the inputs a_{-1} .. a_{T-2} (its values
-    [M, T, 38] at every step, differentiable through time), the target
-    network over a_{-1} .. a_{T-1} (its values at every next state).
-
-    Returns:
-      (q_tm1 [M*T, 38], a [M*T], r [M*T], discount [M*T], q_t [M*T, 38],
-      next_log_prior [M*T, 38]).
+    One transition per row: one LSTM step from the stored ``next_state``.
+    Rows of T steps (replay_unit='composition', M rows): the target network
+    runs over a_{-1} .. a_{T-1} from the row's first state ``b.state``; N =
+    M * T, in row-major order.
     """
+    if self.hparams.replay_steps == 1:
+      return self.target_q_network.step(
+          tf.one_hot(b.action, encoding.NUM_CLASSES), b.next_state)[0]
     inputs = tf.one_hot(tf.concat([b.prev_action[:, :1], b.action], axis=1),
                         encoding.NUM_CLASSES)
     q_t = self.target_q_network(inputs, initial_state=b.state)[:, 1:]
-    q_tm1 = self.q_network(inputs[:, :-1], initial_state=b.state)
-    flat = lambda x: tf.reshape(x, [-1] + x.shape[2:].as_list())
-    return tuple(flat(x) for x in (q_tm1, b.action, b.reward, b.discount,
-                                   q_t, b.next_log_prior))
+    return tf.reshape(q_t, [-1, encoding.NUM_CLASSES])
+
+  def _online_values(self, b: replay_memory.Transitions):
+    """The Q network's values where each action was taken: ``[N, 38]``.
+
+    One transition per row: one LSTM step from the stored ``state``. Rows of
+    T steps: the Q network runs over a_{-1} .. a_{T-2} from the row's first
+    state, so every state is recomputed with the current weights and the
+    gradient flows through time; N = M * T, in row-major order.
+    """
+    if self.hparams.replay_steps == 1:
+      return self.q_network.step(
+          tf.one_hot(b.prev_action, encoding.NUM_CLASSES), b.state)[0]
+    q_tm1 = self.q_network(tf.one_hot(b.prev_action, encoding.NUM_CLASSES),
+                           initial_state=b.state)
+    return tf.reshape(q_tm1, [-1, encoding.NUM_CLASSES])
 
   # -- Training --------------------------------------------------------------
 

@@ -230,12 +230,9 @@ class RLTunerTest(tf.test.TestCase, parameterized.TestCase):
     agent.train(4 * 32)
     row = agent.replay_memory.sample(2)
     rows = replay_memory.Transitions(*(tf.constant(x) for x in row))
-    q_tm1, a, r, discount, q_t, log_prior = agent._unrolled_loss_args(rows)  # pylint: disable=protected-access
+    q_tm1 = agent._online_values(rows)  # pylint: disable=protected-access
+    q_t = agent._target_values(rows)  # pylint: disable=protected-access
     self.assertEqual(q_tm1.shape, (64, 38))
-    self.assertAllEqual(a, row.action.reshape(-1))
-    self.assertAllClose(r, row.reward.reshape(-1))
-    self.assertAllClose(discount, row.discount.reshape(-1))
-    self.assertAllClose(log_prior, row.next_log_prior.reshape(-1, 38))
     # The same values one LSTM step at a time from the stored first state.
     state_q = state_t = tf.constant(row.state)
     expected_q, expected_t = [], []
@@ -252,6 +249,22 @@ class RLTunerTest(tf.test.TestCase, parameterized.TestCase):
                         atol=1e-5)
     self.assertAllClose(q_t, tf.reshape(tf.stack(expected_t, 1), [64, 38]),
                         atol=1e-5)
+
+  def test_composition_replay_loss_pairs_each_step_with_its_target(self):
+    # One train phase = one gradient step of 4 whole compositions (B = 4,
+    # multiplier 4); the loss it returns (before its update) is the mean over
+    # the 128 steps of (r + gamma * max_a' Q_T(s', a') - Q(s, a))^2.
+    agent = self._agent(replay_unit='composition', minibatch_multiplier=4,
+                        priming='random')
+    agent.train(4 * 32)
+    row = agent.replay_memory.sample(4)
+    rows = replay_memory.Transitions(*(tf.constant(x) for x in row))
+    q_tm1 = agent._online_values(rows).numpy().reshape(4, 32, 38)  # pylint: disable=protected-access
+    q_t = agent._target_values(rows).numpy().reshape(4, 32, 38)  # pylint: disable=protected-access
+    taken = np.take_along_axis(q_tm1, row.action[..., None], 2)[..., 0]
+    target = row.reward + row.discount * q_t.max(2)
+    expected = np.mean((target - taken) ** 2)
+    self.assertAllClose(float(agent._train_fn(row)), expected, rtol=1e-4)  # pylint: disable=protected-access
 
   def test_variety_reward_is_added_to_the_reward(self):
     # pure_rl stores r_MT (+ beta * the pitch-class entropy gain); a row of
