@@ -61,7 +61,6 @@ class ReplayMemory:
     if capacity <= 0 or state_size <= 0 or steps <= 0:
       raise ValueError(f'ReplayMemory: capacity, state_size and steps must be '
                        f'> 0, got {capacity}, {state_size}, {steps}')
-    self.steps = int(steps)
     t = [] if steps == 1 else [steps]
     self.capacity = int(capacity)
     self.state_size = int(state_size)
